@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8000
+WEB_CONCURRENCY ?= 2
+# Production-like settings for `make check` (nothing here is a real secret).
+PROD_ENV := DEBUG=0 HTTPS_ONLY=1 ALLOWED_HOSTS=spa.example.com \
+	SECRET_KEY=check-only-$$(date +%s)-a-long-random-looking-key-for-deploy-checks-0123456789
+
+.PHONY: run test serve lint fmt check bench audit clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime-installed $@
+
+run: $(VENV)/.runtime-installed
+	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
+	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty
+	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: $(VENV)/.dev-installed
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+serve: $(VENV)/.runtime-installed
+	DEBUG=0 $(PY) manage.py collectstatic --no-input --verbosity 0
+	DEBUG=0 $(PY) manage.py migrate --no-input
+	DEBUG=0 $(VENV)/bin/gunicorn medspa.wsgi --bind 127.0.0.1:$(PORT) \
+		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips='127.0.0.1'
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+fmt: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+check: $(VENV)/.dev-installed
+	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

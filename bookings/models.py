@@ -1,0 +1,1 @@
+"""Clients, appointments, intake and consent (the booking issue fills this module)."""

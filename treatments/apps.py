@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class TreatmentsConfig(AppConfig):
+    name = "treatments"
+    verbose_name = "Catalogue"
