@@ -24,8 +24,8 @@ def user_is_verified(request: HttpRequest) -> bool:
     return bool(is_verified and is_verified())
 
 
-class TotpCodeMixin(OTPAuthenticationFormMixin):
-    otp_token = forms.CharField(
+def otp_token_field() -> forms.CharField:
+    return forms.CharField(
         label=_("Authenticator code"),
         required=False,
         max_length=8,
@@ -34,6 +34,10 @@ class TotpCodeMixin(OTPAuthenticationFormMixin):
         ),
         help_text=_("The 6-digit code from your authenticator app (staff and doctors)."),
     )
+
+
+class TotpCodeMixin(OTPAuthenticationFormMixin):
+    """Checks `otp_token` (declared on each form) against the user's one TOTP device."""
 
     def _chosen_device(self, user):
         return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
@@ -61,9 +65,13 @@ class TotpCodeMixin(OTPAuthenticationFormMixin):
 class StaffLoginForm(TotpCodeMixin, AuthenticationForm):
     """The /accounts/login/ form: username, password, otp_token."""
 
+    otp_token = otp_token_field()
+
 
 class StaffAdminLoginForm(TotpCodeMixin, AdminAuthenticationForm):
     """The /admin/login/ form: the same fields, staff only."""
+
+    otp_token = otp_token_field()
 
 
 class MedspaAdminSite(AdminSite):

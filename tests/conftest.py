@@ -6,3 +6,8 @@ def _fast_and_isolated(settings, tmp_path):
     """Uploads from a test never land in the project's media folder; hashing is quick."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tests never run collectstatic, so no manifest of hashed names exists.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
