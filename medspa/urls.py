@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from medspa import views
 
@@ -15,7 +15,12 @@ urlpatterns = [
     path("", include("treatments.urls")),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.SERVE_MEDIA:
+    # Only the public pictures folders; never anything else under MEDIA_ROOT.
+    urlpatterns.append(
+        re_path(
+            r"^media/(?P<path>(?:treatments|practitioners)/(?:thumbs/)?[\w-]+\.(?:webp|png|jpe?g))$",
+            views.public_media,
+            name="public_media",
+        )
+    )
