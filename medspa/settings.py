@@ -176,6 +176,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Booking policy (CONTRACT.md): the spa's own rules, so settings, not code.
 SPA_NAME = env_str("SPA_NAME", "Lumen Med Spa")
+SPA_PHONE = env_str("SPA_PHONE", "(212) 555-0142")
+SPA_ADDRESS = env_str("SPA_ADDRESS", "118 Hudson Street, New York, NY 10013")
+# The public address of the site, for links in mail and calendar files.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 15, minimum=1)
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 2)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)

@@ -1,0 +1,266 @@
+"""Free times, computed (never stored): working hours minus time off minus busy time.
+
+Pure functions over plain data, so the rules are easy to test and cost no queries;
+bookings/selectors.py loads the data in a fixed number of queries. Everything is
+reasoned about in the spa's own zone and is correct on daylight-saving days:
+nothing is offered in the skipped hour, a repeated wall-clock time is offered once,
+and durations are real elapsed time.
+"""
+
+import bisect
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+UTC = datetime.UTC
+TAKEN_MESSAGE = "That time was just taken. Please choose another time."
+MORNING_ENDS = datetime.time(12, 0)
+AFTERNOON_ENDS = datetime.time(17, 0)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The spa's booking policy (settings: BOOKING_*)."""
+
+    zone: ZoneInfo
+    slot_minutes: int = 15
+    min_notice: datetime.timedelta = datetime.timedelta(hours=2)
+    max_advance_days: int = 90
+
+    @classmethod
+    def from_settings(cls) -> "Policy":
+        return cls(
+            zone=ZoneInfo(settings.TIME_ZONE),
+            slot_minutes=settings.BOOKING_SLOT_MINUTES,
+            min_notice=datetime.timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS),
+            max_advance_days=settings.BOOKING_MAX_ADVANCE_DAYS,
+        )
+
+    def last_bookable_day(self, now: datetime.datetime) -> datetime.date:
+        return now.astimezone(self.zone).date() + datetime.timedelta(days=self.max_advance_days)
+
+
+@dataclass(frozen=True)
+class Interval:
+    start: datetime.datetime
+    end: datetime.datetime
+
+    def overlaps(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+@dataclass
+class PractitionerDay:
+    """What one practitioner offers: weekly blocks, time off and busy time, sorted."""
+
+    practitioner_id: int
+    name: str
+    # weekday (0 = Monday) -> [(from, until)] wall-clock times
+    weekly_blocks: dict[int, list[tuple[datetime.time, datetime.time]]]
+    unavailable: list[Interval] = field(default_factory=list)  # time off and appointments
+    # None: may work any day (day spa); else the days on which they may perform it
+    # (medical: licence valid and a supervising physician on record that day).
+    allowed_days: set[datetime.date] | None = None
+
+    def __post_init__(self) -> None:
+        self.unavailable.sort(key=lambda interval: interval.start)
+        self._starts = [interval.start for interval in self.unavailable]
+        # _latest_end[i]: the latest end among the first i + 1 intervals.
+        self._latest_end: list[datetime.datetime] = []
+        for interval in self.unavailable:
+            latest = self._latest_end[-1] if self._latest_end else interval.end
+            self._latest_end.append(max(latest, interval.end))
+
+    def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """No time off or appointment overlaps [start, end)."""
+        starting_before_end = bisect.bisect_left(self._starts, end)
+        return starting_before_end == 0 or self._latest_end[starting_before_end - 1] <= start
+
+    def clashes(self, start: datetime.datetime, end: datetime.datetime) -> list[Interval]:
+        return [interval for interval in self.unavailable if interval.overlaps(start, end)]
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime.datetime
+    end: datetime.datetime
+    practitioner_id: int
+    practitioner_name: str
+
+    def part_of_day(self, zone: ZoneInfo) -> str:
+        wall = self.start.astimezone(zone).time()
+        if wall < MORNING_ENDS:
+            return "morning"
+        if wall < AFTERNOON_ENDS:
+            return "afternoon"
+        return "evening"
+
+
+def wall_clock_exists(day: datetime.date, wall: datetime.time, zone: ZoneInfo) -> bool:
+    """False for a time skipped when clocks spring forward."""
+    naive = datetime.datetime.combine(day, wall)
+    aware = naive.replace(tzinfo=zone)
+    return aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) == naive
+
+
+def to_instant(
+    day: datetime.date, wall: datetime.time, zone: ZoneInfo, *, later: bool = False
+) -> datetime.datetime:
+    """The instant a local wall-clock time names, in UTC.
+
+    A repeated time (clocks fall back) means its first occurrence, or its second
+    with `later`. A skipped time (clocks spring forward) means the instant it would
+    have been by the clock before the change (or after, with `later`), which lands
+    just outside the gap; callers that must not offer such a time check
+    wall_clock_exists first.
+    """
+    naive = datetime.datetime.combine(day, wall)
+    return naive.replace(tzinfo=zone, fold=1 if later else 0).astimezone(UTC)
+
+
+def block_instants(
+    day: datetime.date, starts: datetime.time, ends: datetime.time, zone: ZoneInfo
+) -> Interval:
+    """A working block as real instants; on a change-over day it only ever shrinks."""
+    return Interval(
+        start=to_instant(day, starts, zone, later=True),
+        end=to_instant(day, ends, zone, later=False),
+    )
+
+
+def day_bounds(first: datetime.date, last: datetime.date, zone: ZoneInfo) -> Interval:
+    """From the first day's midnight to the midnight after the last day, as instants."""
+    return Interval(
+        start=to_instant(first, datetime.time.min, zone),
+        end=to_instant(last + datetime.timedelta(days=1), datetime.time.min, zone),
+    )
+
+
+def on_grid(start: datetime.datetime, policy: Policy) -> bool:
+    wall = start.astimezone(policy.zone)
+    minutes = wall.hour * 60 + wall.minute
+    return wall.second == 0 and wall.microsecond == 0 and minutes % policy.slot_minutes == 0
+
+
+def grid_times(
+    starts: datetime.time, ends: datetime.time, slot_minutes: int
+) -> Iterable[datetime.time]:
+    """Wall-clock grid times from `starts` (rounded up to the grid) until before `ends`."""
+    first = starts.hour * 60 + starts.minute + (1 if starts.second or starts.microsecond else 0)
+    first = -(-first // slot_minutes) * slot_minutes
+    last = ends.hour * 60 + ends.minute
+    for minutes in range(first, last, slot_minutes):
+        yield datetime.time(minutes // 60, minutes % 60)
+
+
+def earliest_start(now: datetime.datetime, policy: Policy) -> datetime.datetime:
+    return now + policy.min_notice
+
+
+def free_slots(
+    practitioners: Sequence[PractitionerDay],
+    *,
+    days: Iterable[datetime.date],
+    duration: datetime.timedelta,
+    buffer: datetime.timedelta,
+    now: datetime.datetime,
+    policy: Policy,
+) -> list[Slot]:
+    """Every bookable start, soonest first, for each practitioner on each day.
+
+    A slot fits when the treatment plus its cleanup buffer fits inside one working
+    block, touches no time off or other appointment, starts on the grid, at least
+    the minimum notice from now, and no later than the furthest bookable day.
+    """
+    zone = policy.zone
+    not_before = earliest_start(now, policy)
+    last_day = policy.last_bookable_day(now)
+    slots: list[Slot] = []
+    for day in days:
+        if day > last_day:
+            break
+        for practitioner in practitioners:
+            if practitioner.allowed_days is not None and day not in practitioner.allowed_days:
+                continue
+            for starts, ends in practitioner.weekly_blocks.get(day.weekday(), ()):
+                block = block_instants(day, starts, ends, zone)
+                for wall in grid_times(starts, ends, policy.slot_minutes):
+                    if not wall_clock_exists(day, wall, zone):
+                        continue
+                    start = to_instant(day, wall, zone)
+                    busy_until = start + duration + buffer
+                    if busy_until > block.end:
+                        break
+                    if start < block.start or start < not_before:
+                        continue
+                    if practitioner.is_free(start, busy_until):
+                        slots.append(
+                            Slot(
+                                start=start,
+                                end=start + duration,
+                                practitioner_id=practitioner.practitioner_id,
+                                practitioner_name=practitioner.name,
+                            )
+                        )
+    slots.sort(key=lambda slot: (slot.start, slot.practitioner_name, slot.practitioner_id))
+    return slots
+
+
+def slot_problem(
+    practitioner: PractitionerDay,
+    *,
+    start: datetime.datetime,
+    duration: datetime.timedelta,
+    buffer: datetime.timedelta,
+    now: datetime.datetime,
+    policy: Policy,
+) -> str | None:
+    """Why `start` cannot be booked with this practitioner, or None when it can.
+
+    Uses the same rules as free_slots, in the order a client would want to hear them.
+    """
+    zone = policy.zone
+    local = start.astimezone(zone)
+    day = local.date()
+    busy_until = start + duration + buffer
+    if start <= now:
+        return "That time has already passed. Please choose another time."
+    if start < earliest_start(now, policy):
+        hours = int(policy.min_notice.total_seconds() // 3600)
+        return (
+            f"Online bookings need at least {hours} hours' notice. "
+            "Please choose a later time or call us."
+        )
+    if day > policy.last_bookable_day(now):
+        return (
+            f"We take online bookings up to {policy.max_advance_days} days ahead. "
+            "Please choose an earlier date."
+        )
+    if not on_grid(start, policy) or not wall_clock_exists(day, local.time(), zone):
+        return (
+            f"Appointments start every {policy.slot_minutes} minutes. "
+            "Please choose one of the times offered."
+        )
+    if local.fold == 1:
+        # The second pass through a repeated hour is never offered (offered once only).
+        return "Please choose one of the times offered."
+    if practitioner.allowed_days is not None and day not in practitioner.allowed_days:
+        return (
+            f"{practitioner.name} cannot perform this treatment on that day. "
+            "Please choose another day or practitioner."
+        )
+    in_block = any(
+        block.start <= start and busy_until <= block.end
+        for block in (
+            block_instants(day, starts, ends, zone)
+            for starts, ends in practitioner.weekly_blocks.get(day.weekday(), ())
+        )
+    )
+    if not in_block:
+        return f"{practitioner.name} is not working at that time. Please choose another time."
+    if not practitioner.is_free(start, busy_until):
+        return TAKEN_MESSAGE
+    return None

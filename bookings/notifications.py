@@ -1,0 +1,138 @@
+"""Mail to clients, through an outbox in the database.
+
+queue() writes the message in the caller's transaction and sends it after commit,
+so a rolled-back booking sends nothing and a dead mail server loses nothing:
+the row stays queued and `manage.py send_queued_mail` retries it.
+"""
+
+import datetime
+import logging
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from bookings.calendar import appointment_ics
+from bookings.models import Appointment, OutboundEmail
+
+logger = logging.getLogger(__name__)
+MAX_ATTEMPTS = 8
+
+
+class Kind(StrEnum):
+    CONFIRMED = "confirmed"
+    REQUEST_RECEIVED = "request_received"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    REMINDER = "reminder"
+
+
+SUBJECTS = {
+    Kind.CONFIRMED: "Your appointment is confirmed",
+    Kind.REQUEST_RECEIVED: "We received your appointment request",
+    Kind.APPROVED: "Your appointment is confirmed",
+    Kind.DECLINED: "About your appointment request",
+    Kind.CANCELLED: "Your appointment is cancelled",
+    Kind.RESCHEDULED: "Your appointment has moved",
+    Kind.REMINDER: "Reminder: your appointment tomorrow",
+}
+# Kinds whose mail carries the calendar file (the appointment is on).
+WITH_CALENDAR = {Kind.CONFIRMED, Kind.APPROVED, Kind.RESCHEDULED, Kind.REMINDER}
+
+
+def _context(appointment: Appointment) -> dict[str, object]:
+    zone = timezone.get_current_timezone()
+    return {
+        "appointment": appointment,
+        "client": appointment.client,
+        # Medical treatments are never named in mail (read on shared phones).
+        "title": appointment.public_title,
+        "when": timezone.localtime(appointment.start, zone),
+        "practitioner_name": appointment.practitioner.display_name,
+        "spa_name": settings.SPA_NAME,
+        "spa_phone": settings.SPA_PHONE,
+        "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
+        "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
+    }
+
+
+def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
+    """Queue one mail about `appointment` in the current transaction; send after commit."""
+    context = _context(appointment)
+    email = OutboundEmail.objects.create(
+        to=appointment.client.email,
+        subject=f"{SUBJECTS[kind]} - {settings.SPA_NAME}",
+        body=render_to_string(f"emails/{kind}.txt", context),
+        html_body=render_to_string(f"emails/{kind}.html", context),
+        calendar=appointment_ics(appointment) if kind in WITH_CALENDAR else "",
+        appointment=appointment,
+        kind=str(kind),
+        next_attempt_at=timezone.now(),
+    )
+    transaction.on_commit(lambda: send_one(email.pk))
+    return email
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    if email.calendar:
+        message.attach("appointment.ics", email.calendar, "text/calendar")
+    return message
+
+
+def send_one(email_id: int) -> bool:
+    """Try to send one queued mail; on failure keep it queued with a later retry time."""
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True)
+            .filter(pk=email_id, state=OutboundEmail.State.QUEUED)
+            .first()
+        )
+        if email is None:
+            return False
+        email.attempts += 1
+        try:
+            _message(email).send()
+        except Exception as error:  # any transport failure: keep the mail, retry later
+            logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
+            email.last_error = str(error)[:1000]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.state = OutboundEmail.State.FAILED
+            else:
+                # 1, 2, 4, 8... minutes between attempts.
+                delay = datetime.timedelta(minutes=2 ** (email.attempts - 1))
+                email.next_attempt_at = timezone.now() + delay
+            email.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+            return False
+        email.state = OutboundEmail.State.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["attempts", "state", "sent_at", "last_error"])
+        return True
+
+
+def send_due(now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Send every queued mail whose retry time has come: (sent, failed)."""
+    now = now or timezone.now()
+    due = OutboundEmail.objects.filter(
+        state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now
+    ).values_list("pk", flat=True)
+    sent = failed = 0
+    for email_id in list(due):
+        if send_one(email_id):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

@@ -1,0 +1,529 @@
+"""Every booking rule, once. The public site, the admin, rescheduling and the demo
+seeder all book, move and cancel through these functions.
+
+Validators are pure reads that raise ValidationError keyed by form field; writers
+lock, validate again under the lock, write, and queue mail to go after commit.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings import notifications
+from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
+from bookings.models import Appointment, Client, Consent, Intake, Review, normalise_email
+from bookings.selectors import practitioner_days, qualified_practitioners
+from practitioners.models import Practitioner
+from practitioners.supervision import supervising_physician
+from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
+
+SLOT_TAKEN = "slot_taken"
+# Intake fields the contract fixes, by the contraindication code they answer.
+STANDARD_QUESTIONS = {
+    "pregnant-or-breastfeeding": "pregnant_or_breastfeeding",
+    "isotretinoin-last-6-months": "isotretinoin_last_6_months",
+    "blood-thinners": "blood_thinners",
+}
+
+
+@dataclass(frozen=True)
+class ClientDetails:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class IntakeAnswers:
+    date_of_birth: datetime.date
+    pregnant_or_breastfeeding: bool
+    isotretinoin_last_6_months: bool
+    blood_thinners: bool
+    medications: str = ""
+    allergies: str = ""
+    conditions: str = ""
+    # Further contraindication questions by code: True yes, False no, None unanswered.
+    extra_answers: dict[str, bool | None] = field(default_factory=dict)
+
+    def answer(self, code: str) -> bool | None:
+        if code in STANDARD_QUESTIONS:
+            return getattr(self, STANDARD_QUESTIONS[code])
+        return self.extra_answers.get(code)
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    given: bool
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+@dataclass(frozen=True)
+class BookingPlan:
+    """What appointment_validate found bookable: who, when, under whom, with which flags."""
+
+    practitioner: Practitioner
+    supervising_physician: Practitioner | None
+    start: datetime.datetime
+    end: datetime.datetime
+    blocked_until: datetime.datetime
+    flags: list[dict[str, str]]
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _clinical_problems(
+    treatment: Treatment,
+    *,
+    day: datetime.date,
+    intake: IntakeAnswers | None,
+    consent: ConsentGiven | None,
+) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """Age, consent and contraindication rules of a medical treatment: (errors, flags)."""
+    errors: dict[str, list[str]] = {}
+    flags: list[dict[str, str]] = []
+    if not treatment.is_medical:
+        return errors, flags
+    if intake is None:
+        errors["date_of_birth"] = ["Please fill in the medical questions."]
+        return errors, flags
+    minimum_age = max(MEDICAL_MINIMUM_AGE, treatment.minimum_age)
+    if intake.date_of_birth >= day or intake.date_of_birth.year < 1900:
+        errors["date_of_birth"] = ["Please check your date of birth."]
+    elif age_on(intake.date_of_birth, day) < minimum_age:
+        errors["date_of_birth"] = [
+            f"This treatment is for clients aged {minimum_age} or over on the day."
+        ]
+    if treatment.requires_consent and not (consent and consent.given):
+        errors["consent"] = ["Please read the consent and tick the box to agree."]
+    refused = []
+    for rule in treatment.contraindication_rules.all():
+        condition = rule.contraindication
+        answer = intake.answer(condition.code)
+        if answer is None:
+            flags.append({"code": condition.code, "name": condition.name, "severity": "unanswered"})
+        elif answer and rule.severity == TreatmentContraindication.Severity.ABSOLUTE:
+            refused.append(condition.name.lower())
+        elif answer:
+            flags.append({"code": condition.code, "name": condition.name, "severity": "relative"})
+    if refused:
+        errors[NON_FIELD_ERRORS] = [
+            "Thank you for telling us. Because of your answers (" + ", ".join(refused) + "), "
+            "we can't book this treatment online. Please call us: our medical team will be "
+            "glad to talk through what is safe for you."
+        ]
+    return errors, flags
+
+
+def _schedules(
+    treatment: Treatment,
+    practitioners: list[Practitioner],
+    day: datetime.date,
+    policy: Policy,
+    ignore_appointment_id: int | None,
+) -> list[PractitionerDay]:
+    return practitioner_days(
+        treatment,
+        practitioners,
+        first_day=day,
+        last_day=day,
+        policy=policy,
+        ignore_appointment_id=ignore_appointment_id,
+    )
+
+
+def appointment_validate(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    start: datetime.datetime,
+    intake: IntakeAnswers | None = None,
+    consent: ConsentGiven | None = None,
+    now: datetime.datetime | None = None,
+    policy: Policy | None = None,
+    ignore_appointment: Appointment | None = None,
+    enforce_notice: bool = True,
+) -> BookingPlan:
+    """Check every booking rule; return the plan, or raise ValidationError keyed by field.
+
+    Rules: treatment bookable; practitioner active, qualified, role allowed, licence
+    valid; start on the grid, inside one working block with the cleanup buffer, not
+    in time off, not overlapping, not past, within the notice (unless the front desk
+    waives it) and advance windows; medical treatments: a supervising physician on
+    record that day, the client's age, consent, and the contraindications (absolute
+    ones refuse, relative ones become flags). No practitioner means any free one.
+    """
+    now = now or timezone.now()
+    policy = policy or Policy.from_settings()
+    if timezone.is_naive(start):
+        raise ValidationError({"start": "Please choose one of the times offered."})
+    if not treatment.is_active:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: "This treatment is no longer offered online. Please call us."}
+        )
+    day = start.astimezone(policy.zone).date()
+    errors, flags = _clinical_problems(treatment, day=day, intake=intake, consent=consent)
+
+    candidates = qualified_practitioners(treatment)
+    if practitioner is not None:
+        candidates = [p for p in candidates if p.pk == practitioner.pk]
+        if not candidates:
+            errors["practitioner"] = [
+                "That practitioner does not perform this treatment. Please choose another."
+            ]
+    effective_policy = policy if enforce_notice else _without_notice(policy)
+    chosen = None
+    if candidates:
+        schedules = _schedules(
+            treatment,
+            candidates,
+            day,
+            policy,
+            ignore_appointment.pk if ignore_appointment else None,
+        )
+        reasons = []
+        for schedule in schedules:
+            reason = slot_problem(
+                schedule,
+                start=start,
+                duration=datetime.timedelta(minutes=treatment.duration_minutes),
+                buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
+                now=now,
+                policy=effective_policy,
+            )
+            if reason is None:
+                chosen = next(p for p in candidates if p.pk == schedule.practitioner_id)
+                break
+            reasons.append(reason)
+        if chosen is None:
+            errors["start"] = [_explain(reasons)]
+    if errors:
+        raise ValidationError(errors)
+
+    physician = None
+    if treatment.is_medical:
+        physician = supervising_physician(practitioner=chosen, treatment=treatment, day=day)
+        if physician is None:  # allowed_days already checked this; kept as a guard
+            raise ValidationError(
+                {"practitioner": "No supervising physician is on record for that day."}
+            )
+    end = start + datetime.timedelta(minutes=treatment.duration_minutes)
+    return BookingPlan(
+        practitioner=chosen,
+        supervising_physician=physician,
+        start=start,
+        end=end,
+        blocked_until=end + datetime.timedelta(minutes=treatment.buffer_minutes),
+        flags=flags,
+    )
+
+
+def _explain(reasons: list[str]) -> ValidationError:
+    """One message for the client from each candidate practitioner's reason."""
+    if any(reason == TAKEN_MESSAGE for reason in reasons):
+        return ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)
+    if reasons and all(reason == reasons[0] for reason in reasons):
+        return ValidationError(reasons[0], code="unavailable")
+    return ValidationError(
+        "Nobody is free at that time. Please choose one of the times offered.",
+        code="unavailable",
+    )
+
+
+def _without_notice(policy: Policy) -> Policy:
+    return Policy(
+        zone=policy.zone,
+        slot_minutes=policy.slot_minutes,
+        min_notice=datetime.timedelta(0),
+        max_advance_days=policy.max_advance_days,
+    )
+
+
+def _lock_practitioners(treatment: Treatment, practitioner: Practitioner | None) -> None:
+    """Serialise bookings per practitioner so a race loser gets a clean refusal.
+
+    On Postgres: row locks, in id order so two bookings never deadlock. On SQLite
+    the whole transaction already holds the write lock (IMMEDIATE mode in settings).
+    """
+    ids = (
+        [practitioner.pk]
+        if practitioner is not None
+        else list(treatment.qualified_practitioners.values_list("pk", flat=True))
+    )
+    list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+
+
+def client_find_or_create(*, details: ClientDetails, date_of_birth: datetime.date | None) -> Client:
+    """The client with this email (normalised), created on first booking.
+
+    An existing client's name and phone are not overwritten from an anonymous form:
+    anyone can type any email address.
+    """
+    client, created = Client.objects.get_or_create(
+        email=normalise_email(details.email),
+        defaults={
+            "first_name": details.first_name.strip(),
+            "last_name": details.last_name.strip(),
+            "phone": details.phone.strip(),
+            "date_of_birth": date_of_birth,
+        },
+    )
+    if not created and client.date_of_birth is None and date_of_birth is not None:
+        client.date_of_birth = date_of_birth
+        client.save(update_fields=["date_of_birth", "updated_at"])
+    return client
+
+
+def _same_booking_again(
+    *, treatment: Treatment, start: datetime.datetime, email: str
+) -> Appointment | None:
+    """The active appointment a double-submitted form already created, if any."""
+    return (
+        Appointment.objects.holding_time()
+        .filter(treatment=treatment, start=start, client__email=normalise_email(email))
+        .first()
+    )
+
+
+def appointment_book(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    start: datetime.datetime,
+    client: ClientDetails,
+    intake: IntakeAnswers | None = None,
+    consent: ConsentGiven | None = None,
+    source: str = Appointment.Source.ONLINE,
+    now: datetime.datetime | None = None,
+    enforce_notice: bool = True,
+) -> Appointment:
+    """Book an appointment, or raise ValidationError (code `slot_taken` when beaten to it).
+
+    Day-spa bookings are confirmed at once; medical ones wait for the supervising
+    physician's review. The same form posted twice returns the first appointment.
+    Mail is queued in the same transaction and sent after commit.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        _lock_practitioners(treatment, practitioner)
+        again = _same_booking_again(treatment=treatment, start=start, email=client.email)
+        if again is not None:
+            return again
+        plan = appointment_validate(
+            treatment=treatment,
+            practitioner=practitioner,
+            start=start,
+            intake=intake,
+            consent=consent,
+            now=now,
+            enforce_notice=enforce_notice,
+        )
+        booked_client = client_find_or_create(
+            details=client, date_of_birth=intake.date_of_birth if intake else None
+        )
+        status = (
+            Appointment.Status.PENDING_REVIEW
+            if treatment.is_medical
+            else Appointment.Status.CONFIRMED
+        )
+        try:
+            with transaction.atomic():
+                appointment = Appointment.objects.create(
+                    client=booked_client,
+                    treatment=treatment,
+                    practitioner=plan.practitioner,
+                    supervising_physician=plan.supervising_physician,
+                    start=plan.start,
+                    end=plan.end,
+                    blocked_until=plan.blocked_until,
+                    price=Decimal(treatment.price),
+                    status=status,
+                    source=source,
+                    client_notes=client.notes.strip(),
+                )
+        except IntegrityError:
+            # The database's no-overlap constraint: someone else got there first.
+            raise ValidationError(
+                {"start": ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)}
+            ) from None
+        if treatment.is_medical:
+            _record_clinical(appointment, intake, consent, plan.flags, now)
+            notifications.queue(appointment, notifications.Kind.REQUEST_RECEIVED)
+        else:
+            notifications.queue(appointment, notifications.Kind.CONFIRMED)
+    return appointment
+
+
+def _record_clinical(
+    appointment: Appointment,
+    intake: IntakeAnswers,
+    consent: ConsentGiven | None,
+    flags: list[dict[str, str]],
+    now: datetime.datetime,
+) -> None:
+    Intake.objects.create(
+        appointment=appointment,
+        date_of_birth=intake.date_of_birth,
+        pregnant_or_breastfeeding=intake.pregnant_or_breastfeeding,
+        isotretinoin_last_6_months=intake.isotretinoin_last_6_months,
+        blood_thinners=intake.blood_thinners,
+        medications=intake.medications.strip(),
+        allergies=intake.allergies.strip(),
+        conditions=intake.conditions.strip(),
+        extra_answers=dict(intake.extra_answers),
+        flags=flags,
+    )
+    if consent is not None and consent.given:
+        Consent.objects.create(
+            appointment=appointment,
+            text=appointment.treatment.consent_text or DEFAULT_CONSENT,
+            consented_at=now,
+            ip_address=consent.ip_address,
+            user_agent=consent.user_agent[:300],
+        )
+    Review.objects.create(appointment=appointment, physician=appointment.supervising_physician)
+
+
+DEFAULT_CONSENT = (
+    "I confirm that my answers are true and complete. I understand the treatment, its "
+    "expected results, risks and alternatives will be explained to me before it starts, "
+    "and that a supervising physician reviews my answers before my appointment."
+)
+
+
+def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
+    return appointment.start - datetime.timedelta(hours=settings.CANCELLATION_NOTICE_HOURS)
+
+
+def appointment_can_change_online(
+    appointment: Appointment, now: datetime.datetime | None = None
+) -> bool:
+    """Clients may cancel or move online while it is active and before the cut-off."""
+    now = now or timezone.now()
+    return appointment.status in Appointment.CHANGEABLE_STATUSES and now < cancellation_deadline(
+        appointment
+    )
+
+
+def _refuse_online_change(appointment: Appointment, now: datetime.datetime) -> None:
+    if appointment.status not in Appointment.CHANGEABLE_STATUSES:
+        raise ValidationError(
+            f"This appointment is {appointment.get_status_display()} and can no longer be "
+            "changed online. Please call us."
+        )
+    if now >= cancellation_deadline(appointment):
+        raise ValidationError(
+            f"Changes online close {settings.CANCELLATION_NOTICE_HOURS} hours before the "
+            "appointment. Please call us."
+        )
+
+
+def appointment_cancel(
+    *, appointment: Appointment, by_client: bool, now: datetime.datetime | None = None
+) -> Appointment:
+    """Cancel and free the time; clients only before the cut-off. Mails the client."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if by_client:
+            _refuse_online_change(appointment, now)
+        elif appointment.status not in Appointment.CHANGEABLE_STATUSES:
+            raise ValidationError(
+                f"A {appointment.get_status_display()} appointment cannot be cancelled."
+            )
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.cancelled_at = now
+        appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
+        Review.objects.filter(appointment=appointment, decision=Review.Decision.PENDING).delete()
+        notifications.queue(appointment, notifications.Kind.CANCELLED)
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime.datetime,
+    practitioner: Practitioner | None = None,
+    by_client: bool,
+    now: datetime.datetime | None = None,
+    enforce_notice: bool = True,
+) -> Appointment:
+    """Move to a new time under the same rules as booking; the old time is freed.
+
+    The same practitioner unless another is given. A medical appointment whose
+    supervising physician changes with the new date goes back to review.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Appointment.objects.select_related("treatment").get(pk=appointment.pk)
+        target = practitioner or current.practitioner
+        _lock_practitioners(current.treatment, target)
+        current = (
+            Appointment.objects.select_for_update()
+            .select_related("treatment")
+            .get(pk=appointment.pk)
+        )
+        if by_client:
+            _refuse_online_change(current, now)
+        elif current.status not in Appointment.CHANGEABLE_STATUSES:
+            raise ValidationError(f"A {current.get_status_display()} appointment cannot be moved.")
+        treatment = Treatment.objects.prefetch_related(
+            "allowed_roles", "contraindication_rules__contraindication"
+        ).get(pk=current.treatment_id)
+        plan = appointment_validate(
+            treatment=treatment,
+            practitioner=target,
+            start=start,
+            intake=_stored_intake(current),
+            consent=ConsentGiven(given=True),
+            now=now,
+            ignore_appointment=current,
+            enforce_notice=enforce_notice,
+        )
+        physician_changed = plan.supervising_physician != current.supervising_physician
+        current.practitioner = plan.practitioner
+        current.supervising_physician = plan.supervising_physician
+        current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
+        current.reminder_sent_at = None
+        if treatment.is_medical and physician_changed:
+            current.status = Appointment.Status.PENDING_REVIEW
+            Review.objects.update_or_create(
+                appointment=current,
+                defaults={
+                    "physician": plan.supervising_physician,
+                    "decision": Review.Decision.PENDING,
+                    "decided_at": None,
+                    "note": "",
+                },
+            )
+        try:
+            with transaction.atomic():
+                current.save()
+        except IntegrityError:
+            raise ValidationError(
+                {"start": ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)}
+            ) from None
+        notifications.queue(current, notifications.Kind.RESCHEDULED)
+    return current
+
+
+def _stored_intake(appointment: Appointment) -> IntakeAnswers | None:
+    intake = Intake.objects.filter(appointment=appointment).first()
+    if intake is None:
+        return None
+    return IntakeAnswers(
+        date_of_birth=intake.date_of_birth,
+        pregnant_or_breastfeeding=intake.pregnant_or_breastfeeding,
+        isotretinoin_last_6_months=intake.isotretinoin_last_6_months,
+        blood_thinners=intake.blood_thinners,
+        extra_answers=dict(intake.extra_answers),
+    )
