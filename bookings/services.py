@@ -181,6 +181,13 @@ def appointment_validate(
                 "That practitioner does not perform this treatment. Please choose another."
             ]
     effective_policy = policy if enforce_notice else _without_notice(policy)
+    if day > policy.last_bookable_day(now):
+        # Checked first: nothing is loaded for a date that far out (year 9999 included).
+        errors["start"] = [
+            f"We take online bookings up to {policy.max_advance_days} days ahead. "
+            "Please choose an earlier date."
+        ]
+        candidates = []
     chosen = None
     if candidates:
         schedules = _schedules(

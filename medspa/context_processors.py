@@ -3,5 +3,11 @@ from django.http import HttpRequest
 
 
 def spa(request: HttpRequest) -> dict[str, object]:
-    """The spa's name on every page, and whether staff sign-in asks for a code."""
-    return {"spa_name": settings.SPA_NAME, "staff_mfa": settings.STAFF_MFA}
+    """The spa's name and contact details on every page; whether sign-in asks for a code."""
+    return {
+        "spa_name": settings.SPA_NAME,
+        "spa_phone": settings.SPA_PHONE,
+        "spa_address": settings.SPA_ADDRESS,
+        "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
+        "staff_mfa": settings.STAFF_MFA,
+    }

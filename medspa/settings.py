@@ -185,6 +185,8 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 2)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)
+# Behind our own reverse proxy: take the client address it appends to X-Forwarded-For.
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
 # Cache: Redis when REDIS_URL is set (shared by every gunicorn worker and machine).
 REDIS_URL = env_str("REDIS_URL")

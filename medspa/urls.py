@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("medspa.accounts_urls")),
+    path("", include("bookings.urls")),
     path("", include("treatments.urls")),
 ]
 

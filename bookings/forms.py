@@ -1,0 +1,214 @@
+"""The public booking forms. Field names are fixed by CONTRACT.md."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils import timezone
+
+from bookings.services import ClientDetails, ConsentGiven, IntakeAnswers
+from practitioners.models import Practitioner
+from treatments.models import Treatment
+
+YES_NO = [("no", "No"), ("yes", "Yes")]
+# No control characters anywhere a value could travel into a mail header or a log.
+no_control_characters = RegexValidator(
+    r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$",
+    "Please remove special characters from this field.",
+)
+single_line = RegexValidator(r"^[^\r\n]*$", "Please keep this on one line.")
+phone_shape = RegexValidator(
+    r"^\+?[0-9 ().\-]{7,25}$", "Please enter a phone number we can call, such as 212 555 0100."
+)
+
+
+def parse_start(value: str) -> datetime.datetime:
+    """An ISO 8601 instant with its offset, as the availability JSON gives it."""
+    try:
+        start = datetime.datetime.fromisoformat(value.strip())
+    except (ValueError, AttributeError):
+        raise ValidationError("Please choose one of the times offered.") from None
+    if timezone.is_naive(start):
+        raise ValidationError("Please choose one of the times offered.")
+    if not datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC) <= start:
+        raise ValidationError("Please choose one of the times offered.")
+    return start
+
+
+class StartField(forms.CharField):
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        kwargs.setdefault(
+            "error_messages", {"required": "Please choose a time for your appointment."}
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        return parse_start(value)
+
+
+class PractitionerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, practitioner: Practitioner) -> str:
+        return f"{practitioner.display_name} ({practitioner.role.name})"
+
+
+def _text(label: str, max_length: int, *, required: bool = True, **kwargs) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        max_length=max_length,
+        required=required,
+        validators=[no_control_characters, single_line],
+        **kwargs,
+    )
+
+
+class BookingForm(forms.Form):
+    """Time, practitioner and contact details; a medical treatment adds the intake."""
+
+    start = StartField()
+    practitioner = PractitionerChoiceField(
+        queryset=Practitioner.objects.none(),
+        required=False,
+        empty_label="Any available practitioner",
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": "Please choose one of the practitioners listed."},
+    )
+    first_name = _text(
+        "First name", 80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = _text(
+        "Last name", 80, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        help_text="Your confirmation and the link to change your booking go here.",
+    )
+    phone = forms.CharField(
+        label="Phone",
+        max_length=30,
+        validators=[phone_shape],
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    notes = forms.CharField(
+        label="Anything we should know? (optional)",
+        required=False,
+        max_length=1000,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(
+        self, *args, treatment: Treatment, practitioners: list[Practitioner], **kwargs
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.treatment = treatment
+        ids = [p.pk for p in practitioners]
+        self.fields["practitioner"].queryset = Practitioner.objects.filter(pk__in=ids)
+        if treatment.is_medical:
+            self._add_intake_fields()
+
+    def _add_intake_fields(self) -> None:
+        self.fields["date_of_birth"] = forms.DateField(
+            label="Date of birth",
+            widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
+            input_formats=["%Y-%m-%d"],
+            error_messages={
+                "required": "Please enter your date of birth.",
+                "invalid": "Please enter your date of birth as YYYY-MM-DD.",
+            },
+        )
+        questions = {
+            "pregnant_or_breastfeeding": "Are you pregnant or breastfeeding?",
+            "isotretinoin_last_6_months": (
+                "Have you taken isotretinoin (Accutane) in the last 6 months?"
+            ),
+            "blood_thinners": "Do you take blood thinners (including daily aspirin)?",
+        }
+        for name, label in questions.items():
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                error_messages={"required": "Please answer yes or no."},
+            )
+        standard = {"pregnant-or-breastfeeding", "isotretinoin-last-6-months", "blood-thinners"}
+        self.extra_questions = []
+        for rule in self.treatment.contraindication_rules.all():
+            code = rule.contraindication.code
+            if code in standard:
+                continue
+            name = "answer_" + code.replace("-", "_")
+            # Optional on the server (the contract's fields are the fixed ones); an
+            # unanswered question is flagged for the doctor instead.
+            self.fields[name] = forms.ChoiceField(
+                label=rule.contraindication.question,
+                choices=YES_NO,
+                widget=forms.RadioSelect,
+                required=False,
+            )
+            self.extra_questions.append((name, code))
+        for name, label in [
+            ("medications", "Medications you take (optional)"),
+            ("allergies", "Allergies (optional)"),
+            ("conditions", "Skin or health conditions (optional)"),
+        ]:
+            self.fields[name] = forms.CharField(
+                label=label,
+                required=False,
+                max_length=2000,
+                validators=[no_control_characters],
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        self.fields["consent"] = forms.BooleanField(
+            label="I have read the consent above and agree to it.",
+            error_messages={"required": "Please read the consent and tick the box to agree."},
+        )
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def client_details(self) -> ClientDetails:
+        data = self.cleaned_data
+        return ClientDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            notes=data.get("notes", ""),
+        )
+
+    def intake_answers(self) -> IntakeAnswers | None:
+        if not self.treatment.is_medical:
+            return None
+        data = self.cleaned_data
+        return IntakeAnswers(
+            date_of_birth=data["date_of_birth"],
+            pregnant_or_breastfeeding=data["pregnant_or_breastfeeding"] == "yes",
+            isotretinoin_last_6_months=data["isotretinoin_last_6_months"] == "yes",
+            blood_thinners=data["blood_thinners"] == "yes",
+            medications=data.get("medications", ""),
+            allergies=data.get("allergies", ""),
+            conditions=data.get("conditions", ""),
+            extra_answers={
+                code: (data[name] == "yes") if data.get(name) else None
+                for name, code in self.extra_questions
+            },
+        )
+
+    def consent_given(self, ip_address: str | None, user_agent: str) -> ConsentGiven | None:
+        if not self.treatment.is_medical:
+            return None
+        return ConsentGiven(
+            given=bool(self.cleaned_data.get("consent")),
+            ip_address=ip_address,
+            user_agent=user_agent,
+        )
+
+
+class RescheduleForm(forms.Form):
+    start = StartField()

@@ -1,0 +1,152 @@
+"""The server-rendered time picker: a strip of days, then the free times of one day.
+
+Shared by the booking page and the reschedule page; works without JavaScript.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from bookings.availability import Policy, Slot
+from bookings.selectors import available_slots
+from treatments.models import Treatment
+
+STRIP_DAYS = 14
+PARTS_OF_DAY = [("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Evening")]
+
+
+@dataclass(frozen=True)
+class DayChoice:
+    day: datetime.date
+    free_count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class SlotChoice:
+    start_iso: str
+    local_start: datetime.datetime
+    practitioner_id: int | None
+    practitioner_name: str | None
+
+
+@dataclass(frozen=True)
+class Picker:
+    days: list[DayChoice]
+    selected_day: datetime.date | None
+    parts: list[tuple[str, str, list[SlotChoice]]]  # (key, label, slots)
+    previous_from: datetime.date | None
+    next_from: datetime.date | None
+    first_day: datetime.date
+
+    @property
+    def has_slots(self) -> bool:
+        return any(slots for _, _, slots in self.parts)
+
+
+def parse_day(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def build_picker(
+    treatment: Treatment,
+    *,
+    practitioner_id: int | None,
+    strip_from: datetime.date | None,
+    selected: datetime.date | None,
+    now: datetime.datetime | None = None,
+    policy: Policy | None = None,
+    merge_practitioners: bool,
+) -> Picker:
+    """Free times over a 14-day strip (one availability computation, fixed queries).
+
+    With `merge_practitioners` ("any practitioner"), each time is shown once.
+    """
+    now = now or timezone.now()
+    policy = policy or Policy.from_settings()
+    today = now.astimezone(policy.zone).date()
+    last_day = policy.last_bookable_day(now)
+    first_day = strip_from if strip_from and today <= strip_from <= last_day else today
+    days = min(STRIP_DAYS, (last_day - first_day).days + 1)
+    slots = available_slots(
+        treatment,
+        first_day=first_day,
+        days=days,
+        now=now,
+        policy=policy,
+        practitioner_id=practitioner_id,
+    )
+    by_day: dict[datetime.date, list[Slot]] = {}
+    for slot in slots:
+        by_day.setdefault(slot.start.astimezone(policy.zone).date(), []).append(slot)
+    strip = [first_day + datetime.timedelta(days=n) for n in range(days)]
+    if selected not in strip or selected is None:
+        selected = next((day for day in strip if by_day.get(day)), None)
+    parts = []
+    for key, label in PARTS_OF_DAY:
+        choices, seen = [], set()
+        for slot in by_day.get(selected, []):
+            if slot.part_of_day(policy.zone) != key:
+                continue
+            if merge_practitioners:
+                if slot.start in seen:
+                    continue
+                seen.add(slot.start)
+            local = slot.start.astimezone(policy.zone)
+            choices.append(
+                SlotChoice(
+                    start_iso=local.isoformat(),
+                    local_start=local,
+                    practitioner_id=None if merge_practitioners else slot.practitioner_id,
+                    practitioner_name=None if merge_practitioners else slot.practitioner_name,
+                )
+            )
+        parts.append((key, label, choices))
+    previous_from = first_day - datetime.timedelta(days=STRIP_DAYS)
+    next_from = first_day + datetime.timedelta(days=STRIP_DAYS)
+    return Picker(
+        days=[DayChoice(day, len(by_day.get(day, [])), day == selected) for day in strip],
+        selected_day=selected,
+        parts=parts,
+        previous_from=max(previous_from, today) if first_day > today else None,
+        next_from=next_from if next_from <= last_day else None,
+        first_day=first_day,
+    )
+
+
+def nearest_free_times(
+    treatment: Treatment,
+    *,
+    around: datetime.datetime,
+    practitioner_id: int | None,
+    count: int = 4,
+    now: datetime.datetime | None = None,
+    policy: Policy | None = None,
+) -> list[SlotChoice]:
+    """The free times closest to a time someone just lost, that day and the next."""
+    now = now or timezone.now()
+    policy = policy or Policy.from_settings()
+    day = around.astimezone(policy.zone).date()
+    slots = available_slots(
+        treatment,
+        first_day=max(day, now.astimezone(policy.zone).date()),
+        days=2,
+        now=now,
+        policy=policy,
+        practitioner_id=practitioner_id,
+    )
+    slots.sort(key=lambda slot: abs((slot.start - around).total_seconds()))
+    chosen = sorted(slots[:count], key=lambda slot: slot.start)
+    return [
+        SlotChoice(
+            start_iso=slot.start.astimezone(policy.zone).isoformat(),
+            local_start=slot.start.astimezone(policy.zone),
+            practitioner_id=slot.practitioner_id,
+            practitioner_name=slot.practitioner_name,
+        )
+        for slot in chosen
+    ]

@@ -1,0 +1,120 @@
+"""A small bookable spa: a facial and Botox, a nurse who does both under Dr. Reyes."""
+
+import datetime
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bookings.services import ClientDetails, ConsentGiven, IntakeAnswers
+from practitioners.models import Practitioner
+from tests.factories import (
+    ContraindicationFactory,
+    MedicalTreatmentFactory,
+    PhysicianFactory,
+    PractitionerFactory,
+    SupervisionAgreementFactory,
+    TreatmentContraindicationFactory,
+    TreatmentFactory,
+    WorkingHoursFactory,
+    role,
+)
+from treatments.models import Treatment
+
+NY = ZoneInfo("America/New_York")
+# A Monday morning; bookings below are for Tuesday, well inside every window.
+NOW = datetime.datetime(2027, 6, 7, 8, 0, tzinfo=NY)
+TUESDAY = datetime.date(2027, 6, 8)
+
+
+def next_working_day(days_ahead: int = 3) -> datetime.date:
+    """A Monday-to-Saturday day a few days from the real today (for the pages' own clock)."""
+    day = datetime.datetime.now(NY).date() + datetime.timedelta(days=days_ahead)
+    while day.weekday() == 6:
+        day += datetime.timedelta(days=1)
+    return day
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=NY)
+
+
+@dataclass
+class Spa:
+    facial: Treatment
+    botox: Treatment
+    nurse: Practitioner
+    esthetician: Practitioner
+    doctor: Practitioner
+
+
+@pytest.fixture
+def spa(db) -> Spa:
+    facial = TreatmentFactory(
+        name="Hydrating facial", slug="hydrating-facial", duration_minutes=60, buffer_minutes=15
+    )
+    botox = MedicalTreatmentFactory(
+        name="Botox", slug="botox", duration_minutes=30, buffer_minutes=10
+    )
+    for code, severity in [
+        ("pregnant-or-breastfeeding", "absolute"),
+        ("isotretinoin-last-6-months", "absolute"),
+        ("blood-thinners", "relative"),
+    ]:
+        TreatmentContraindicationFactory(
+            treatment=botox,
+            contraindication=ContraindicationFactory(code=code),
+            severity=severity,
+        )
+    far = datetime.date(2029, 1, 1)
+    nurse = PractitionerFactory(
+        display_name="Nora Nurse", qualified_treatments=[facial, botox], licence_expires_on=far
+    )
+    esthetician = PractitionerFactory(
+        display_name="Ella Esthetician",
+        role=role("esthetician"),
+        qualified_treatments=[facial],
+        licence_expires_on=far,
+    )
+    doctor = PhysicianFactory(display_name="Dr. Reyes", licence_expires_on=far)
+    for person in (nurse, esthetician):
+        for weekday in range(6):
+            WorkingHoursFactory(
+                practitioner=person,
+                weekday=weekday,
+                starts_at=datetime.time(9),
+                ends_at=datetime.time(17),
+            )
+    SupervisionAgreementFactory(
+        practitioner=nurse,
+        physician=doctor,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2028, 12, 31),
+        accepted_at=datetime.datetime(2025, 12, 1, tzinfo=NY),
+    )
+    return Spa(facial=facial, botox=botox, nurse=nurse, esthetician=esthetician, doctor=doctor)
+
+
+def client_details(email: str = "mia@example.com", **overrides) -> ClientDetails:
+    values = {
+        "first_name": "Mia",
+        "last_name": "Client",
+        "email": email,
+        "phone": "+1 212 555 0100",
+    }
+    values.update(overrides)
+    return ClientDetails(**values)
+
+
+def intake_answers(**overrides) -> IntakeAnswers:
+    values = {
+        "date_of_birth": datetime.date(1990, 4, 2),
+        "pregnant_or_breastfeeding": False,
+        "isotretinoin_last_6_months": False,
+        "blood_thinners": False,
+    }
+    values.update(overrides)
+    return IntakeAnswers(**values)
+
+
+CONSENT = ConsentGiven(given=True, ip_address="203.0.113.9", user_agent="pytest")
