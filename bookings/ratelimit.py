@@ -1,7 +1,6 @@
 """Per-address limit on booking POSTs (BOOKING_RATE_LIMIT a minute), in the shared cache."""
 
 import functools
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -24,13 +23,14 @@ def over_limit(request: HttpRequest) -> bool:
     limit = settings.BOOKING_RATE_LIMIT
     if limit <= 0:
         return False
-    window = int(time.time() // 60)
-    key = f"booking-rate:{client_address(request)}:{window}"
-    cache.add(key, 0, timeout=120)
+    # The minute starts with the address's first POST (not on the clock's minute), so
+    # a burst cannot straddle a boundary to get twice the limit.
+    key = f"booking-rate:{client_address(request)}"
+    cache.add(key, 0, timeout=60)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
+        cache.set(key, 1, timeout=60)
         count = 1
     return count > limit
 

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.spa import Spa, build_spa
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
@@ -11,3 +13,8 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def spa(db) -> Spa:
+    return build_spa()

@@ -16,10 +16,12 @@ from treatments.models import (
     Treatment,
     TreatmentContraindication,
 )
+from treatments.standard_roles import ensure_standard_roles
 
 
 def role(code: str) -> Role:
-    """One of the standard roles the migration creates."""
+    """One of the standard roles (re-created here after a transactional test's flush)."""
+    ensure_standard_roles(Role)
     return Role.objects.get(code=code)
 
 
@@ -84,6 +86,7 @@ class MedicalTreatmentFactory(TreatmentFactory):
         if not create:
             return
         codes = extracted if extracted is not None else ["registered-nurse", "physician"]
+        ensure_standard_roles(Role)
         self.allowed_roles.set(Role.objects.filter(code__in=codes))
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 
 from bookings.models import Appointment, Client, Intake, OutboundEmail
-from tests.bookings.conftest import NY, at, next_working_day
 from tests.factories import PractitionerFactory, TreatmentFactory
+from tests.spa import NY, at, next_working_day
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,8 @@ from bookings.services import (
     appointment_cancel,
     appointment_reschedule,
 )
-from tests.bookings.conftest import CONSENT, NOW, TUESDAY, at, client_details, intake_answers
 from tests.factories import TimeOffFactory
+from tests.spa import CONSENT, NOW, TUESDAY, at, client_details, intake_answers
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -1,29 +1,10 @@
-"""The licence kinds every US med spa employs; the spa can add or rename in the admin."""
-
 from django.db import migrations
 
-ROLES = [
-    # code, name, can_supervise, can_perform_gfe, order
-    ("esthetician", "Esthetician", False, False, 10),
-    ("registered-nurse", "Registered nurse", False, False, 20),
-    ("nurse-practitioner", "Nurse practitioner", False, True, 30),
-    ("physician-assistant", "Physician assistant", False, True, 40),
-    ("physician", "Physician", True, True, 50),
-]
+from treatments.standard_roles import ensure_standard_roles
 
 
 def add_roles(apps, schema_editor):
-    Role = apps.get_model("treatments", "Role")
-    for code, name, can_supervise, can_perform_gfe, order in ROLES:
-        Role.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "can_supervise": can_supervise,
-                "can_perform_gfe": can_perform_gfe,
-                "display_order": order,
-            },
-        )
+    ensure_standard_roles(apps.get_model("treatments", "Role"))
 
 
 class Migration(migrations.Migration):

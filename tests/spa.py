@@ -1,10 +1,11 @@
-"""A small bookable spa: a facial and Botox, a nurse who does both under Dr. Reyes."""
+"""A small bookable spa: a facial and Botox, a nurse who does both under Dr. Reyes.
+
+The `spa` fixture (tests/conftest.py) builds it; the helpers here build requests.
+"""
 
 import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
-
-import pytest
 
 from bookings.services import ClientDetails, ConsentGiven, IntakeAnswers
 from practitioners.models import Practitioner
@@ -48,8 +49,7 @@ class Spa:
     doctor: Practitioner
 
 
-@pytest.fixture
-def spa(db) -> Spa:
+def build_spa() -> Spa:
     facial = TreatmentFactory(
         name="Hydrating facial", slug="hydrating-facial", duration_minutes=60, buffer_minutes=15
     )

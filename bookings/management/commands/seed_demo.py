@@ -1,0 +1,66 @@
+"""`manage.py seed_demo`: a believable med spa to click through (CONTRACT.md)."""
+
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from bookings.demo.catalogue import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
+from bookings.demo.seed import DemoDataError, seed_demo
+from treatments.models import Treatment
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo spa (treatments with images, practitioners, working hours, "
+        "supervision agreements and demo logins). Safe to run again: only what is missing "
+        "is created. Logins use DEMO_PASSWORD (default medspa-demo) and the TOTP secret "
+        "DEMO_TOTP_SECRET (default JBSWY3DPEHPK3PXP)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing when the catalogue already has a treatment (used by `make run`).",
+        )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Run even though DEBUG is off. The demo logins have a published password.",
+        )
+
+    def handle(self, *args, if_empty: bool, allow_production: bool, **options) -> None:
+        if not settings.DEBUG and not allow_production:
+            raise CommandError(
+                "Refusing to load demo data with DEBUG off: the demo accounts have a published "
+                "password. Use a development database (DEBUG=1), or pass --allow-production "
+                "if you really mean it."
+            )
+        if if_empty and Treatment.objects.exists():
+            self.stdout.write("The catalogue already has treatments: demo data not loaded.")
+            return
+
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
+        totp_secret = os.environ.get("DEMO_TOTP_SECRET") or DEFAULT_TOTP_SECRET
+        try:
+            result = seed_demo(password=password, totp_secret=totp_secret)
+        except DemoDataError as error:
+            raise CommandError(str(error)) from error
+
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(f"Demo data: {result.created} objects created."))
+        else:
+            self.stdout.write("Demo data already complete: nothing changed.")
+        for warning in result.warnings:
+            self.stdout.write(self.style.WARNING(f"Not granted: {warning}"))
+        for name, total in result.totals.items():
+            self.stdout.write(f"  {name}: {total}")
+        shown_password = password if password == DEFAULT_PASSWORD else "$DEMO_PASSWORD"
+        shown_secret = totp_secret if totp_secret == DEFAULT_TOTP_SECRET else "$DEMO_TOTP_SECRET"
+        self.stdout.write(
+            f"Demo logins (password {shown_password}, TOTP secret {shown_secret}; "
+            "accounts that existed before keep their own):"
+        )
+        for username, who in result.logins:
+            self.stdout.write(f"  {username:<10} {who}")

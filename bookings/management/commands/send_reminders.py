@@ -1,0 +1,43 @@
+"""Email a reminder for each appointment starting in the next 24 hours that has none yet."""
+
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from bookings import notifications
+from bookings.models import Appointment
+
+REMIND_WITHIN = datetime.timedelta(hours=24)
+
+
+class Command(BaseCommand):
+    help = "Queue and send reminders for appointments in the next 24 hours (safe to run often)."
+
+    def handle(self, *args, **options) -> None:
+        now = timezone.now()
+        due = Appointment.objects.filter(
+            status=Appointment.Status.CONFIRMED,
+            reminder_sent_at__isnull=True,
+            start__gt=now,
+            start__lte=now + REMIND_WITHIN,
+        ).values_list("pk", flat=True)
+        queued = 0
+        for appointment_id in list(due):
+            with transaction.atomic():
+                # Locked and re-checked so two runs at once never remind twice.
+                appointment = (
+                    Appointment.objects.select_for_update()
+                    .select_related("client", "treatment", "practitioner")
+                    .filter(pk=appointment_id, reminder_sent_at__isnull=True)
+                    .first()
+                )
+                if appointment is None:
+                    continue
+                notifications.queue(appointment, notifications.Kind.REMINDER)
+                appointment.reminder_sent_at = now
+                appointment.save(update_fields=["reminder_sent_at", "updated_at"])
+                queued += 1
+        sent, failed = notifications.send_due()
+        self.stdout.write(f"Reminders queued: {queued}. Mail sent: {sent}, still queued: {failed}.")

@@ -1,0 +1,86 @@
+"""send_reminders and send_queued_mail: once each, never twice, nothing lost."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from bookings.models import Appointment, OutboundEmail
+from bookings.services import appointment_book
+from tests.spa import client_details
+
+pytestmark = pytest.mark.django_db
+
+
+def book_at(spa, start, email="mia@example.com"):
+    return appointment_book(
+        treatment=spa.facial,
+        practitioner=spa.esthetician,
+        start=start,
+        client=client_details(email),
+        now=start - datetime.timedelta(days=2),
+    )
+
+
+def _workday_start(hours_ahead: float) -> datetime.datetime:
+    """A start on the 15-minute grid about `hours_ahead` from now (any hour: staff work 0-24)."""
+    moment = timezone.now() + datetime.timedelta(hours=hours_ahead)
+    moment = moment.replace(second=0, microsecond=0)
+    return moment - datetime.timedelta(minutes=moment.minute % 15)
+
+
+@pytest.fixture
+def always_open(spa):
+    spa.esthetician.working_hours.all().delete()
+    for weekday in range(7):
+        spa.esthetician.working_hours.create(
+            weekday=weekday, starts_at=datetime.time(0), ends_at=datetime.time(23, 45)
+        )
+    return spa
+
+
+def test_reminders_go_once_for_appointments_in_the_next_day(always_open, capsys):
+    spa = always_open
+    soon = book_at(spa, _workday_start(5))
+    later = book_at(spa, _workday_start(40), email="later@example.com")
+    call_command("send_queued_mail")  # the two confirmations
+    mail.outbox.clear()
+
+    call_command("send_reminders")
+    assert [m.to for m in mail.outbox] == [["mia@example.com"]]
+    assert "Reminder" in mail.outbox[0].subject
+    soon.refresh_from_db()
+    later.refresh_from_db()
+    assert soon.reminder_sent_at is not None and later.reminder_sent_at is None
+
+    call_command("send_reminders")
+    assert len(mail.outbox) == 1
+    assert OutboundEmail.objects.filter(kind="reminder").count() == 1
+
+
+def test_cancelled_appointments_get_no_reminder(always_open):
+    appointment = book_at(always_open, _workday_start(5))
+    Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
+    call_command("send_queued_mail")
+    mail.outbox.clear()
+    call_command("send_reminders")
+    assert mail.outbox == []
+
+
+def test_queued_mail_is_retried_until_sent(always_open, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    book_at(always_open, _workday_start(30))
+    call_command("send_queued_mail")  # the server is down: kept, not lost
+    email = OutboundEmail.objects.get()
+    assert email.state == "queued" and email.attempts == 1
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    OutboundEmail.objects.update(next_attempt_at=timezone.now())
+    call_command("send_queued_mail")
+    email.refresh_from_db()
+    assert email.state == "sent" and len(mail.outbox) == 1
+    call_command("send_queued_mail")
+    assert len(mail.outbox) == 1

@@ -1,0 +1,492 @@
+"""`manage.py seed_demo`: the demo spa meets CONTRACT.md and a second run changes nothing."""
+
+import base64
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.files.storage import default_storage
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from PIL import Image, ImageStat
+
+from bookings.demo import catalogue, pictures, seed
+from practitioners.models import (
+    Practitioner,
+    SupervisionAgreement,
+    TimeOff,
+    WorkingHours,
+    treatments_outside_role,
+)
+from practitioners.supervision import supervising_physician
+from tests.factories import TreatmentFactory, UserFactory
+from treatments.images import DISPLAY_SIZE, THUMBNAIL_SIZE
+from treatments.models import Contraindication, Treatment, TreatmentContraindication
+
+DEFAULT_PASSWORD = "medspa-demo"
+DEFAULT_SECRET = "JBSWY3DPEHPK3PXP"
+DEMO_LOGINS = ("admin", "frontdesk", "doctor", "doctor2")
+INJECTABLES = ("botox-wrinkle-relaxer", "restylane-lip-filler", "juvederm-cheek-filler")
+LASERS = ("laser-hair-removal", "ipl-photofacial")
+
+
+def run_seed(*args: str) -> str:
+    """Run the command as the tests' DEBUG=0 environment needs it; return its output."""
+    out = StringIO()
+    call_command("seed_demo", "--allow-production", *args, stdout=out)
+    return out.getvalue()
+
+
+def media_files(settings) -> list[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def row_counts() -> dict[str, int]:
+    """Rows of every installed model that has a table (booking models may not yet)."""
+    tables = set(connection.introspection.table_names())
+    return {
+        model._meta.label: model.objects.count()
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.db_table in tables
+    }
+
+
+@pytest.fixture(autouse=True)
+def _default_demo_environment(monkeypatch):
+    """The defaults of CONTRACT.md, whatever the developer's shell exports."""
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    monkeypatch.delenv("DEMO_TOTP_SECRET", raising=False)
+
+
+@pytest.fixture
+def small_pictures(monkeypatch):
+    """Smaller generated pictures keep the tests fast (one test checks the real size)."""
+    monkeypatch.setattr(pictures, "TREATMENT_SIZE", (240, 180))
+    monkeypatch.setattr(pictures, "AVATAR_SIZE", (160, 160))
+
+
+@pytest.fixture
+def seeded(db, small_pictures) -> str:
+    return run_seed()
+
+
+def test_catalogue_data_is_consistent():
+    """The data module itself: every name it refers to exists and every role may do its work."""
+    categories = {spec.slug for spec in catalogue.CATEGORIES}
+    contraindications = {spec.code for spec in catalogue.CONTRAINDICATIONS}
+    treatments = {spec.slug: spec for spec in catalogue.TREATMENTS}
+    practitioners = {spec.slug: spec for spec in catalogue.PRACTITIONERS}
+    assert len(treatments) == len(catalogue.TREATMENTS)
+    for spec in catalogue.TREATMENTS:
+        assert spec.category in categories
+        assert set(spec.motifs) <= set(pictures.MOTIFS)
+        assert {code for code, _ in spec.contraindications} <= contraindications
+    for spec in catalogue.PRACTITIONERS:
+        for slug in spec.treatments:
+            treatment = treatments[slug]
+            assert not treatment.is_medical or spec.role in treatment.allowed_roles, (
+                f"{spec.display_name} ({spec.role}) may not perform {slug}"
+            )
+        assert set(spec.hours) <= set(seed.WEEKDAYS)
+    supervised = {spec.practitioner for spec in catalogue.AGREEMENTS}
+    for spec in catalogue.AGREEMENTS:
+        assert practitioners[spec.physician].role == catalogue.PHYSICIAN
+    for spec in catalogue.PRACTITIONERS:
+        does_medical = any(treatments[slug].is_medical for slug in spec.treatments)
+        if spec.role != catalogue.PHYSICIAN and does_medical:
+            assert spec.slug in supervised, f"{spec.display_name} has no supervision agreement"
+
+
+def test_treatments_of_both_kinds_with_clinical_rules(seeded):
+    treatments = list(Treatment.objects.prefetch_related("allowed_roles", "contraindication_rules"))
+    day_spa = [t for t in treatments if t.kind == Treatment.Kind.DAY_SPA]
+    medical = [t for t in treatments if t.kind == Treatment.Kind.MEDICAL]
+    assert len(treatments) >= 12
+    assert len(day_spa) >= 5
+    assert len(medical) >= 5
+    names = " ".join(t.name.lower() for t in treatments)
+    for word in (
+        "facial",
+        "salt glow",
+        "seaweed wrap",
+        "massage",
+        "peel",
+        "botox",
+        "restylane",
+        "juvederm",
+        "laser hair removal",
+        "ipl",
+        "acne",
+        "scar",
+    ):
+        assert word in names
+    for treatment in treatments:
+        assert treatment.summary
+        assert treatment.description
+        assert treatment.what_to_expect
+        assert treatment.image_alt
+        assert treatment.price > 0
+        assert treatment.duration_minutes >= 5
+    for treatment in day_spa:
+        assert not treatment.requires_gfe
+        assert not treatment.requires_consent
+    for treatment in medical:
+        assert treatment.minimum_age >= 18
+        assert treatment.requires_consent
+        assert treatment.consent_text
+        assert treatment.allowed_roles.exists()
+        assert treatment.contraindication_rules.exists()
+    for slug in INJECTABLES + LASERS:
+        treatment = Treatment.objects.get(slug=slug)
+        roles = set(treatment.allowed_roles.values_list("code", flat=True))
+        assert treatment.requires_gfe
+        assert "esthetician" not in roles
+        assert {"registered-nurse", "physician"} <= roles
+        pregnancy = treatment.contraindication_rules.get(
+            contraindication__code="pregnant-or-breastfeeding"
+        )
+        assert pregnancy.severity == TreatmentContraindication.Severity.ABSOLUTE
+    for slug in INJECTABLES:
+        rule = TreatmentContraindication.objects.get(
+            treatment__slug=slug, contraindication__code="blood-thinners"
+        )
+        assert rule.severity == TreatmentContraindication.Severity.RELATIVE
+    for slug in (*LASERS, "medium-chemical-peel"):
+        rule = TreatmentContraindication.objects.get(
+            treatment__slug=slug, contraindication__code="isotretinoin-last-6-months"
+        )
+        assert rule.severity == TreatmentContraindication.Severity.ABSOLUTE
+
+
+def test_contraindications_ask_the_intake_questions(seeded):
+    codes = set(Contraindication.objects.values_list("code", flat=True))
+    assert {
+        "pregnant-or-breastfeeding",
+        "isotretinoin-last-6-months",
+        "blood-thinners",
+        "recent-tanning",
+        "keloid-scarring",
+        "cold-sores",
+    } <= codes
+    for contraindication in Contraindication.objects.all():
+        assert contraindication.question.endswith("?")
+        assert contraindication.guidance
+
+
+@pytest.mark.django_db
+def test_every_treatment_and_practitioner_gets_a_real_picture(settings):
+    """Full-size pictures: stored, within the upload sizes, and more than a flat box."""
+    run_seed()
+    pairs = [(t.image, t.image_thumbnail) for t in Treatment.objects.all()]
+    pairs += [(p.photo, p.photo_thumbnail) for p in Practitioner.objects.all()]
+    assert len(pairs) >= 20
+    for display, thumbnail in pairs:
+        assert display.name
+        assert thumbnail.name
+        assert default_storage.exists(display.name)
+        assert default_storage.exists(thumbnail.name)
+        with default_storage.open(thumbnail.name) as stored, Image.open(stored) as image:
+            assert image.format == "WEBP"
+            assert image.width <= THUMBNAIL_SIZE[0]
+            assert image.height <= THUMBNAIL_SIZE[1]
+    with default_storage.open(pairs[0][0].name) as stored, Image.open(stored) as image:
+        assert image.size == DISPLAY_SIZE
+        picture = image.convert("RGB")
+    # Thousands of colours (gradients and shapes), and colour rather than grey.
+    assert len(picture.getcolors(maxcolors=1_000_000)) > 1000
+    red, green, blue = ImageStat.Stat(picture).mean
+    assert max(red, green, blue) - min(red, green, blue) > 5
+
+
+def test_practitioners_across_roles_with_two_physicians(seeded):
+    today = timezone.localdate()
+    physicians = list(Practitioner.objects.physicians().select_related("user"))
+    others = list(Practitioner.objects.exclude(role__can_supervise=True).select_related("role"))
+    assert len(physicians) == 2
+    assert {physician.user.username for physician in physicians} == {"doctor", "doctor2"}
+    assert len(others) >= 6
+    assert len({practitioner.role.code for practitioner in others}) >= 3
+    for practitioner in physicians + others:
+        assert practitioner.display_name
+        assert practitioner.bio
+        assert practitioner.licence_number
+        assert practitioner.licence_valid_on(today)
+        assert practitioner.qualified_treatments.exists()
+    assert any(practitioner.licence_expires_soon for practitioner in others)
+
+
+def test_working_hours_monday_to_saturday_with_split_and_late_shifts(seeded):
+    every_block = list(WorkingHours.objects.all())
+    assert {block.weekday for block in every_block} == set(range(6))
+    for practitioner in Practitioner.objects.exclude(role__can_supervise=True):
+        weekdays = set(practitioner.working_hours.values_list("weekday", flat=True))
+        assert weekdays == set(range(6)), practitioner.display_name
+    days = [(block.practitioner_id, block.weekday) for block in every_block]
+    assert any(days.count(day) == 2 for day in days), "no split shift"
+    assert any(block.ends_at.hour == 20 for block in every_block), "no late day"
+    for block in every_block:
+        assert block.starts_at < block.ends_at
+        clashes = [other for other in every_block if other.pk != block.pk and block.overlaps(other)]
+        assert not [other for other in clashes if other.practitioner_id == block.practitioner_id]
+    upcoming = TimeOff.objects.filter(starts_at__gt=timezone.now())
+    assert upcoming.exists()
+    for time_off in upcoming:
+        assert time_off.starts_at < time_off.ends_at
+        assert time_off.reason
+
+
+def test_no_practitioner_is_qualified_for_what_their_role_may_not_do(seeded):
+    practitioners = Practitioner.objects.select_related("role").prefetch_related(
+        "qualified_treatments__allowed_roles"
+    )
+    for practitioner in practitioners:
+        outside = treatments_outside_role(
+            practitioner.role, practitioner.qualified_treatments.all()
+        )
+        assert outside == [], practitioner.display_name
+    # And every qualification of the data module made it (none dropped as outside the role).
+    for spec in catalogue.PRACTITIONERS:
+        practitioner = Practitioner.objects.get(slug=spec.slug)
+        slugs = set(practitioner.qualified_treatments.values_list("slug", flat=True))
+        assert slugs == set(spec.treatments)
+
+
+def test_every_supervised_practitioner_has_a_physician_today(seeded):
+    today = timezone.localdate()
+    supervisors = {}
+    for practitioner in Practitioner.objects.exclude(role__can_supervise=True):
+        for treatment in practitioner.qualified_treatments.filter(kind=Treatment.Kind.MEDICAL):
+            physician = supervising_physician(
+                practitioner=practitioner, treatment=treatment, day=today
+            )
+            assert physician is not None, f"{practitioner} unsupervised for {treatment}"
+            supervisors[practitioner.slug] = physician.user.username
+    assert len(supervisors) >= 4
+    # The two doctors split the supervised practitioners.
+    assert set(supervisors.values()) == {"doctor", "doctor2"}
+
+
+def test_agreements_are_accepted_by_the_physicians_own_login(seeded):
+    now = timezone.now()
+    today = timezone.localdate()
+    agreements = list(SupervisionAgreement.objects.select_related("physician__user"))
+    accepted = [agreement for agreement in agreements if agreement.is_accepted]
+    assert len(accepted) >= 5
+    for agreement in accepted:
+        assert agreement.accepted_by == agreement.physician.user
+        assert agreement.accepted_at < now
+        assert agreement.accepted_at.date() <= agreement.valid_from
+        assert 0 <= agreement.chart_review_percent <= 100
+    in_force = SupervisionAgreement.objects.in_force_on(today)
+    assert any(agreement.expires_soon for agreement in in_force), "no expiry warning to show"
+    assert {agreement.chart_review_percent for agreement in accepted} >= {100, 25}
+    # A renewal waiting for the doctor's own acceptance supervises nothing yet.
+    pending = [agreement for agreement in agreements if not agreement.is_accepted]
+    assert pending
+    assert all(agreement.accepted_by is None for agreement in pending)
+
+
+def test_second_run_changes_nothing(seeded, settings):
+    counts = row_counts()
+    files = media_files(settings)
+    passwords = dict(get_user_model().objects.values_list("username", "password"))
+    updated = dict(Treatment.objects.values_list("slug", "updated_at"))
+    permissions = {group.name: set(group.permissions.all()) for group in Group.objects.all()}
+
+    output = run_seed()
+
+    assert "nothing changed" in output
+    assert row_counts() == counts
+    assert media_files(settings) == files
+    assert dict(get_user_model().objects.values_list("username", "password")) == passwords
+    assert dict(Treatment.objects.values_list("slug", "updated_at")) == updated
+    assert {g.name: set(g.permissions.all()) for g in Group.objects.all()} == permissions
+    for username in DEMO_LOGINS:
+        assert TOTPDevice.objects.filter(user__username=username).count() == 1
+
+
+def test_a_missing_image_is_drawn_again(seeded, settings):
+    treatment = Treatment.objects.get(slug="sea-salt-glow")
+    default_storage.delete(treatment.image.name)
+
+    run_seed()
+
+    treatment.refresh_from_db()
+    assert default_storage.exists(treatment.image.name)
+    assert default_storage.exists(treatment.image_thumbnail.name)
+    # The surviving thumbnail was replaced, not left behind as an orphan.
+    assert len([name for name in media_files(settings) if "sea-salt-glow" in name]) == 2
+
+
+@pytest.mark.django_db
+def test_refuses_with_debug_off_unless_allowed(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--allow-production"):
+        call_command("seed_demo", stdout=StringIO())
+    assert not Treatment.objects.exists()
+    assert not get_user_model().objects.exists()
+
+
+@pytest.mark.django_db
+def test_runs_without_the_flag_when_debug_is_on(settings, small_pictures):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=StringIO())
+    assert Treatment.objects.count() >= 12
+
+
+@pytest.mark.django_db
+def test_if_empty_leaves_an_existing_catalogue_alone(settings):
+    TreatmentFactory()
+
+    output = run_seed("--if-empty")
+
+    assert "not loaded" in output
+    assert Treatment.objects.count() == 1
+    assert not Practitioner.objects.exists()
+    assert not get_user_model().objects.exists()
+    assert media_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_if_empty_seeds_an_empty_database(small_pictures):
+    run_seed("--if-empty")
+    assert Treatment.objects.count() >= 12
+
+
+def test_demo_logins_work_with_the_demo_password(seeded):
+    for username in DEMO_LOGINS:
+        user = authenticate(username=username, password=DEFAULT_PASSWORD)
+        assert user is not None, username
+        assert authenticate(username=username, password="wrong password") is None
+    user_model = get_user_model()
+    admin = user_model.objects.get(username="admin")
+    assert admin.is_superuser
+    assert admin.is_staff
+    frontdesk = user_model.objects.get(username="frontdesk")
+    assert frontdesk.is_staff
+    assert not frontdesk.is_superuser
+    assert list(frontdesk.groups.values_list("name", flat=True)) == ["Front desk"]
+    for username in ("doctor", "doctor2"):
+        doctor = user_model.objects.get(username=username)
+        assert not doctor.is_superuser
+        assert doctor.practitioner.is_physician
+        assert doctor.groups.filter(name="Supervising doctors").exists()
+    assert "frontdesk" in seeded
+    assert "doctor2" in seeded
+
+
+def test_totp_device_accepts_the_current_code(seeded):
+    key = base64.b32decode(DEFAULT_SECRET)
+    for username in DEMO_LOGINS:
+        device = TOTPDevice.objects.get(user__username=username)
+        assert device.confirmed
+        assert bytes.fromhex(device.key) == key
+        code = f"{totp(key):06d}"
+        assert device.verify_token(code), username
+        # django-otp's replay protection: the same code never works twice.
+        assert not device.verify_token(code)
+
+
+@pytest.mark.django_db
+def test_password_and_secret_come_from_the_environment(monkeypatch, small_pictures):
+    monkeypatch.setenv("DEMO_PASSWORD", "another-demo-password")
+    monkeypatch.setenv("DEMO_TOTP_SECRET", "krsx g5ct mvrx ezlu")
+
+    output = run_seed()
+
+    assert "another-demo-password" not in output
+    assert authenticate(username="doctor", password="another-demo-password") is not None
+    assert authenticate(username="doctor", password=DEFAULT_PASSWORD) is None
+    key = base64.b32decode("KRSXG5CTMVRXEZLU")
+    device = TOTPDevice.objects.get(user__username="doctor")
+    assert device.verify_token(f"{totp(key):06d}")
+
+
+@pytest.mark.django_db
+def test_a_bad_totp_secret_is_refused_before_anything_is_written(monkeypatch, settings):
+    monkeypatch.setenv("DEMO_TOTP_SECRET", "not base32 at all!")
+    with pytest.raises(CommandError, match="DEMO_TOTP_SECRET"):
+        run_seed()
+    assert not Treatment.objects.exists()
+    assert media_files(settings) == []
+
+
+@pytest.mark.django_db
+def test_an_existing_account_keeps_its_password(small_pictures):
+    UserFactory(username="admin", password="the owner's own password")
+
+    run_seed()
+
+    assert authenticate(username="admin", password="the owner's own password") is not None
+    assert authenticate(username="admin", password=DEFAULT_PASSWORD) is None
+
+
+@pytest.mark.django_db
+def test_a_failure_half_way_leaves_no_rows_and_no_files(monkeypatch, settings, small_pictures):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(seed, "_seed_agreements", broken)
+    with pytest.raises(RuntimeError):
+        run_seed()
+    assert not Treatment.objects.exists()
+    assert not Practitioner.objects.exists()
+    assert media_files(settings) == []
+
+
+def _codenames(group_name: str) -> set[str]:
+    group = Group.objects.get(name=group_name)
+    return set(group.permissions.values_list("codename", flat=True))
+
+
+def test_groups_get_exactly_their_permissions(seeded):
+    front_desk = _codenames("Front desk")
+    assert {
+        "view_treatment",
+        "view_category",
+        "view_contraindication",
+        "view_practitioner",
+        "view_supervisionagreement",
+        "view_workinghours",
+        "add_workinghours",
+        "change_workinghours",
+        "view_timeoff",
+        "add_timeoff",
+        "change_timeoff",
+    } <= front_desk
+    for model in ("appointment", "client"):
+        try:
+            apps.get_model("bookings", model)
+        except LookupError:
+            continue
+        assert {f"view_{model}", f"add_{model}", f"change_{model}"} <= front_desk
+    group = Group.objects.get(name="Front desk")
+    assert not group.permissions.filter(content_type__app_label="auth").exists()
+    assert not any(codename.startswith("delete_") for codename in front_desk)
+    # Intake answers are health data: not the front desk's.
+    assert not {"view_intake", "view_medical_records"} & front_desk
+
+    doctors = _codenames("Supervising doctors")
+    assert {"view_treatment", "view_practitioner", "view_supervisionagreement"} <= doctors
+    assert all(codename.startswith("view_") for codename in doctors)
+    practitioners = _codenames("Practitioners")
+    assert {"view_treatment", "view_workinghours", "view_timeoff"} <= practitioners
+    assert all(codename.startswith("view_") for codename in practitioners)
+
+
+def test_group_permissions_are_reset_to_the_exact_list(seeded):
+    group = Group.objects.get(name="Front desk")
+    expected = _codenames("Front desk")
+    group.permissions.add(Permission.objects.get(codename="add_user"))
+    group.permissions.remove(Permission.objects.get(codename="view_practitioner"))
+
+    run_seed()
+
+    assert _codenames("Front desk") == expected
