@@ -10,16 +10,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import notifications
+from bookings import clinical, notifications
 from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
-from bookings.models import Appointment, Client, Consent, Intake, Review, normalise_email
+from bookings.models import (
+    Appointment,
+    Client,
+    Consent,
+    Intake,
+    MedicalAuditLog,
+    Review,
+    normalise_email,
+)
 from bookings.selectors import practitioner_days, qualified_practitioners
 from practitioners.models import Practitioner
-from practitioners.supervision import supervising_physician
+from practitioners.supervision import agreement_supervises, agreements_for, supervising_physician
 from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
 
 SLOT_TAKEN = "slot_taken"
@@ -534,3 +542,181 @@ def _stored_intake(appointment: Appointment) -> IntakeAnswers | None:
         blood_thinners=intake.blood_thinners,
         extra_answers=dict(intake.extra_answers),
     )
+
+
+# Status changes at the spa (front desk) ---------------------------------------
+
+# Where each status may go next; anything else is refused.
+TRANSITIONS: dict[str, set[str]] = {
+    Appointment.Status.PENDING_REVIEW: {Appointment.Status.CANCELLED},
+    Appointment.Status.CONFIRMED: {
+        Appointment.Status.CHECKED_IN,
+        Appointment.Status.NO_SHOW,
+        Appointment.Status.CANCELLED,
+    },
+    Appointment.Status.CHECKED_IN: {Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW},
+    Appointment.Status.COMPLETED: set(),
+    Appointment.Status.CANCELLED: set(),
+    Appointment.Status.NO_SHOW: set(),
+    Appointment.Status.DECLINED: set(),
+}
+
+
+def appointment_set_status(
+    *, appointment: Appointment, status: str, now: datetime.datetime | None = None
+) -> Appointment:
+    """Check in, complete or mark a no-show, only from the states where it makes sense.
+
+    Check-in happens on the day, completion after the start; cancelling goes through
+    appointment_cancel (which mails the client).
+    """
+    now = now or timezone.now()
+    if status == Appointment.Status.CANCELLED:
+        return appointment_cancel(appointment=appointment, by_client=False, now=now)
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if status not in TRANSITIONS.get(current.status, set()):
+            raise ValidationError(
+                f"A {current.get_status_display()} appointment cannot become "
+                f"{Appointment.Status(status).label}."
+            )
+        on_the_day = timezone.localtime(current.start).date() == timezone.localtime(now).date()
+        if (
+            status in (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+            and not on_the_day
+        ):
+            raise ValidationError("Clients are checked in and completed on the day itself.")
+        if status == Appointment.Status.NO_SHOW and now < current.start:
+            raise ValidationError("A client is a no-show only once the start time has passed.")
+        current.status = status
+        current.save(update_fields=["status", "updated_at"])
+    return current
+
+
+# The supervising physician's review --------------------------------------------
+
+
+def review_decide(
+    *,
+    review: Review,
+    user,
+    decision: str,
+    note: str = "",
+    exam: clinical.ExamFindings | None = None,
+    now: datetime.datetime | None = None,
+) -> Review:
+    """Approve or decline a medical appointment; only the assigned physician, only once.
+
+    Approve: the appointment is confirmed and the client mailed; a treatment that
+    needs a good-faith exam is approved only with a valid one on record, or with the
+    exam the physician records here. Decline: the time is freed and the client is
+    asked to call. Mail never names the treatment.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = (
+            Review.objects.select_for_update()
+            .select_related("appointment__treatment", "appointment__client", "physician__role")
+            .get(pk=review.pk)
+        )
+        appointment = review.appointment
+        physician = clinical.practitioner_of(user)
+        if physician is None or physician.pk != review.physician_id:
+            raise PermissionDenied("Only the assigned physician decides this review.")
+        if review.decision != Review.Decision.PENDING:
+            raise ValidationError("This review was already decided.")
+        if appointment.status != Appointment.Status.PENDING_REVIEW:
+            raise ValidationError(
+                f"The appointment is {appointment.get_status_display()}; nothing to decide."
+            )
+        if decision not in (Review.Decision.APPROVED, Review.Decision.DECLINED):
+            raise ValidationError({"decision": "Choose approve or decline."})
+        if decision == Review.Decision.DECLINED and not note.strip():
+            raise ValidationError({"note": "Say why, for the record (the client is not shown it)."})
+        treatment = appointment.treatment
+        if decision == Review.Decision.APPROVED and treatment.requires_gfe:
+            day = timezone.localtime(appointment.start).date()
+            if exam is not None:
+                clinical.gfe_record(
+                    client=appointment.client,
+                    examiner=physician,
+                    treatment=treatment,
+                    exam=exam,
+                    recorded_by=user,
+                    appointment=appointment,
+                )
+            elif (
+                clinical.valid_gfe(client=appointment.client, treatment=treatment, day=day) is None
+            ):
+                raise ValidationError(
+                    {
+                        "gfe_findings": "This treatment needs a good-faith exam and none is on "
+                        "record: record your exam (history, exam, plan) to approve."
+                    }
+                )
+        review.decision = decision
+        review.note = note.strip()
+        review.decided_at = now
+        review.save(update_fields=["decision", "note", "decided_at"])
+        approved = decision == Review.Decision.APPROVED
+        appointment.status = (
+            Appointment.Status.CONFIRMED if approved else Appointment.Status.DECLINED
+        )
+        appointment.save(update_fields=["status", "updated_at"])
+        clinical.log_access(
+            user=user,
+            action=MedicalAuditLog.Action.DECIDED,
+            what=f"review {decision}",
+            appointment=appointment,
+        )
+        notifications.queue(
+            appointment,
+            notifications.Kind.APPROVED if approved else notifications.Kind.DECLINED,
+        )
+    return review
+
+
+def review_reassign(*, review: Review, to_physician: Practitioner, user) -> Review:
+    """Give a pending review to another physician who supervises that practitioner
+    for that treatment on that date (a doctor is away). Logged."""
+    with transaction.atomic():
+        review = (
+            Review.objects.select_for_update()
+            .select_related("appointment__practitioner__role", "appointment__treatment")
+            .get(pk=review.pk)
+        )
+        appointment = review.appointment
+        if review.decision != Review.Decision.PENDING:
+            raise ValidationError("Only a review still waiting can be reassigned.")
+        if to_physician.pk == review.physician_id:
+            raise ValidationError({"physician": "This physician already has the review."})
+        day = timezone.localtime(appointment.start).date()
+        supervises = any(
+            agreement.physician_id == to_physician.pk
+            and agreement_supervises(
+                agreement,
+                practitioner=appointment.practitioner,
+                treatment=appointment.treatment,
+                day=day,
+            )
+            for agreement in agreements_for([appointment.practitioner_id])
+        )
+        if not supervises:
+            raise ValidationError(
+                {
+                    "physician": f"{to_physician.display_name} does not supervise "
+                    f"{appointment.practitioner.display_name} for this treatment on that date."
+                }
+            )
+        previous = review.physician
+        review.physician = to_physician
+        review.save(update_fields=["physician"])
+        appointment.supervising_physician = to_physician
+        appointment.save(update_fields=["supervising_physician", "updated_at"])
+        clinical.log_access(
+            user=user,
+            action=MedicalAuditLog.Action.REASSIGNED,
+            what=f"review from {previous.display_name} to {to_physician.display_name}",
+            appointment=appointment,
+        )
+    return review

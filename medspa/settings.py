@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "crispy_forms",
@@ -86,7 +87,22 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its own response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Five wrong passwords for one username, or from one address, lock it for 15 minutes
+# (a correct sign-in clears the count).
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "medspa.urls"
 WSGI_APPLICATION = "medspa.wsgi.application"
@@ -185,6 +201,8 @@ BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 2)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)
+# A good-faith exam clears a client for this long (commonly a year: DOMAIN.md).
+GFE_VALID_MONTHS = env_int("GFE_VALID_MONTHS", 12, minimum=1)
 # Behind our own reverse proxy: take the client address it appends to X-Forwarded-For.
 TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
 
@@ -232,7 +250,7 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 # Staff screens lock after 15 minutes idle (DOMAIN.md: what med spa products do).
-SESSION_COOKIE_AGE = 15 * 60
+SESSION_COOKIE_AGE = env_int("STAFF_IDLE_MINUTES", 15, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 
 LOGGING = {

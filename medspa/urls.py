@@ -13,6 +13,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("medspa.accounts_urls")),
     path("", include("bookings.urls")),
+    path("", include("bookings.doctor_urls")),
     path("", include("treatments.urls")),
 ]
 

@@ -96,7 +96,15 @@ class TreatmentAdmin(admin.ModelAdmin):
         ),
         (
             gettext_lazy("Medical treatments"),
-            {"fields": ["allowed_roles", "requires_gfe", "requires_consent", "consent_text"]},
+            {
+                "fields": [
+                    "allowed_roles",
+                    "requires_gfe",
+                    "requires_consent",
+                    "consent_text",
+                    "charting",
+                ]
+            },
         ),
     ]
 

@@ -83,6 +83,7 @@ class TreatmentForm(ProcessedImagesFormMixin, forms.ModelForm):
             "requires_gfe",
             "requires_consent",
             "consent_text",
+            "charting",
         ]
 
     def image_stem(self) -> str:

@@ -105,6 +105,13 @@ class Treatment(models.Model):
         DAY_SPA = "day_spa", _("Day spa")
         MEDICAL = "medical", _("Medical")
 
+    class Charting(models.TextChoices):
+        """What the treatment record must hold after a medical procedure."""
+
+        GENERAL = "general", _("What was done")
+        INJECTABLE = "injectable", _("Injectable: product, lot, lot expiry, units per area")
+        ENERGY_DEVICE = "energy_device", _("Laser or light: device and settings")
+
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="treatments", verbose_name=_("category")
     )
@@ -160,6 +167,13 @@ class Treatment(models.Model):
         help_text=_("A physician, NP or PA must have cleared the client for it."),
     )
     requires_consent = models.BooleanField(_("needs written consent"), default=False)
+    charting = models.CharField(
+        _("treatment record"),
+        max_length=20,
+        choices=Charting.choices,
+        default=Charting.GENERAL,
+        help_text=_("What the practitioner records after a medical procedure."),
+    )
     consent_text = models.TextField(
         _("consent wording"),
         blank=True,
@@ -206,6 +220,11 @@ class Treatment(models.Model):
                 condition=Q(kind="day_spa") | Q(minimum_age__gte=MEDICAL_MINIMUM_AGE),
                 name="treatment_medical_adults_only",
                 violation_error_message=_("Medical treatments are for clients aged 18 or over."),
+            ),
+            models.CheckConstraint(
+                condition=Q(charting__in=["general", "injectable", "energy_device"]),
+                name="treatment_charting_valid",
+                violation_error_message=_("Unknown kind of treatment record."),
             ),
             models.CheckConstraint(
                 condition=Q(kind="medical") | Q(requires_gfe=False, requires_consent=False),

@@ -61,6 +61,8 @@ class TreatmentSpec:
     allowed_roles: tuple[str, ...] = ()
     requires_gfe: bool = False
     consent_text: str = ""
+    # What the treatment record holds: "general", "injectable" or "energy_device".
+    charting: str = "general"
     # (contraindication code, ABSOLUTE or RELATIVE)
     contraindications: tuple[tuple[str, str], ...] = ()
 
@@ -406,6 +408,7 @@ TREATMENTS: tuple[TreatmentSpec, ...] = (
     # Medical.
     TreatmentSpec(
         slug="botox-wrinkle-relaxer",
+        charting="injectable",
         name="Botox wrinkle relaxer",
         category="injectables",
         kind=MEDICAL,
@@ -436,6 +439,7 @@ TREATMENTS: tuple[TreatmentSpec, ...] = (
     ),
     TreatmentSpec(
         slug="restylane-lip-filler",
+        charting="injectable",
         name="Restylane lip filler",
         category="injectables",
         kind=MEDICAL,
@@ -465,6 +469,7 @@ TREATMENTS: tuple[TreatmentSpec, ...] = (
     ),
     TreatmentSpec(
         slug="juvederm-cheek-filler",
+        charting="injectable",
         name="Juvederm cheek filler",
         category="injectables",
         kind=MEDICAL,
@@ -529,6 +534,7 @@ TREATMENTS: tuple[TreatmentSpec, ...] = (
     ),
     TreatmentSpec(
         slug="laser-hair-removal",
+        charting="energy_device",
         name="Laser hair removal",
         category="laser-and-light",
         kind=MEDICAL,
@@ -559,6 +565,7 @@ TREATMENTS: tuple[TreatmentSpec, ...] = (
     ),
     TreatmentSpec(
         slug="ipl-photofacial",
+        charting="energy_device",
         name="IPL photofacial",
         category="laser-and-light",
         kind=MEDICAL,

@@ -270,6 +270,7 @@ def _treatment_fields(
         "requires_gfe": spec.requires_gfe,
         "requires_consent": bool(spec.consent_text),
         "consent_text": spec.consent_text,
+        "charting": spec.charting,
     }
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group, Permission
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -361,10 +362,11 @@ def test_if_empty_seeds_an_empty_database(small_pictures):
 
 
 def test_demo_logins_work_with_the_demo_password(seeded):
+    request = RequestFactory().post("/accounts/login/")  # django-axes needs the request
     for username in DEMO_LOGINS:
-        user = authenticate(username=username, password=DEFAULT_PASSWORD)
+        user = authenticate(request, username=username, password=DEFAULT_PASSWORD)
         assert user is not None, username
-        assert authenticate(username=username, password="wrong password") is None
+        assert authenticate(request, username=username, password="wrong password") is None
     user_model = get_user_model()
     admin = user_model.objects.get(username="admin")
     assert admin.is_superuser
@@ -402,8 +404,16 @@ def test_password_and_secret_come_from_the_environment(monkeypatch, small_pictur
     output = run_seed()
 
     assert "another-demo-password" not in output
-    assert authenticate(username="doctor", password="another-demo-password") is not None
-    assert authenticate(username="doctor", password=DEFAULT_PASSWORD) is None
+    assert (
+        authenticate(
+            RequestFactory().post("/"), username="doctor", password="another-demo-password"
+        )
+        is not None
+    )
+    assert (
+        authenticate(RequestFactory().post("/"), username="doctor", password=DEFAULT_PASSWORD)
+        is None
+    )
     key = base64.b32decode("KRSXG5CTMVRXEZLU")
     device = TOTPDevice.objects.get(user__username="doctor")
     assert device.verify_token(f"{totp(key):06d}")
@@ -424,8 +434,16 @@ def test_an_existing_account_keeps_its_password(small_pictures):
 
     run_seed()
 
-    assert authenticate(username="admin", password="the owner's own password") is not None
-    assert authenticate(username="admin", password=DEFAULT_PASSWORD) is None
+    assert (
+        authenticate(
+            RequestFactory().post("/"), username="admin", password="the owner's own password"
+        )
+        is not None
+    )
+    assert (
+        authenticate(RequestFactory().post("/"), username="admin", password=DEFAULT_PASSWORD)
+        is None
+    )
 
 
 @pytest.mark.django_db

@@ -115,6 +115,7 @@ def test_admin_form_stores_only_the_reencoded_image(settings):
         "price": "140.00",
         "minimum_age": 16,
         "image_alt": "Seaweed on a stone",
+        "charting": "general",
     }
     upload = _upload(_picture("PNG") + b"<script>x</script>")
     form = TreatmentForm(data=data, files={"image": upload})
@@ -143,6 +144,7 @@ def test_admin_form_refuses_a_non_image_and_saves_nothing():
         "price": "95.00",
         "minimum_age": 16,
         "display_order": 0,
+        "charting": "general",
     }
     form = TreatmentForm(data=data, files={"image": _upload(b"GIF89a-not-really", "x.png")})
     assert not form.is_valid()

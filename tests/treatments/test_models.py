@@ -89,6 +89,7 @@ def _form_data(treatment: Treatment | None = None, **overrides) -> dict:
         "minimum_age": 18,
         "allowed_roles": [role("registered-nurse").pk],
         "requires_consent": "on",
+        "charting": "injectable",
     }
     data.update(overrides)
     return {key: value for key, value in data.items() if value is not None}

@@ -1,0 +1,412 @@
+"""The supervising doctor's portal (/doctor/) and the practitioner's chart page.
+
+Every query is scoped to the logged-in physician, so another doctor's review or
+chart id is a 404; every read of a medical record is logged.
+"""
+
+import csv
+import functools
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from bookings import clinical
+from bookings.doctor_forms import ChartForm, DecisionForm
+from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
+from bookings.services import age_on, review_decide
+from medspa.auth import user_is_verified
+from practitioners.models import Practitioner, SupervisionAgreement
+from practitioners.supervision import agreement_accept
+
+
+def _staff_member(request: HttpRequest) -> Practitioner | None:
+    return clinical.practitioner_of(request.user)
+
+
+def practitioner_required(*, physician: bool) -> Callable:
+    """Signed in (with the second factor when STAFF_MFA is on) and linked to a
+    practitioner record (a physician, for the portal); otherwise 403."""
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if not request.user.is_authenticated or not user_is_verified(request):
+                return redirect_to_login(request.get_full_path())
+            me = _staff_member(request)
+            if me is None or not me.is_active or (physician and not me.role.can_supervise):
+                raise PermissionDenied("This page is for supervising physicians.")
+            request.practitioner = me
+            return view(request, *args, **kwargs)
+
+        return never_cache(wrapper)
+
+    return decorator
+
+
+physician_required = practitioner_required(physician=True)
+
+
+def _queue_counts(me: Practitioner) -> dict[str, int]:
+    counts = Review.objects.filter(physician=me).aggregate(
+        pending=Count("pk", filter=Q(decision=Review.Decision.PENDING)),
+        decided=Count("pk", filter=~Q(decision=Review.Decision.PENDING)),
+    )
+    counts["cosign"] = _to_cosign(me).count()
+    return counts
+
+
+def _to_cosign(me: Practitioner):
+    return TreatmentRecord.objects.filter(
+        appointment__supervising_physician=me,
+        needs_cosign=True,
+        cosigned_at__isnull=True,
+        amended_by__isnull=True,
+    )
+
+
+@physician_required
+def queue(request: HttpRequest) -> HttpResponse:
+    """Pending reviews soonest first; tabs for decided reviews and charts to co-sign."""
+    me = request.practitioner
+    tab = request.GET.get("tab", "pending")
+    if tab not in {"pending", "decided", "cosign"}:
+        tab = "pending"
+    reviews = records = None
+    related = (
+        "appointment__client",
+        "appointment__treatment",
+        "appointment__practitioner__role",
+        "appointment__intake",
+    )
+    if tab == "pending":
+        reviews = (
+            Review.objects.filter(physician=me, decision=Review.Decision.PENDING)
+            .select_related(*related)
+            .order_by("appointment__start")
+        )
+    elif tab == "decided":
+        reviews = (
+            Review.objects.filter(physician=me)
+            .exclude(decision=Review.Decision.PENDING)
+            .select_related(*related)
+            .order_by("-decided_at")[:100]
+        )
+    else:
+        records = (
+            _to_cosign(me)
+            .select_related("appointment__client", "appointment__treatment", "author__role")
+            .order_by("created_at")
+        )
+    rows = []
+    for review in reviews or []:
+        appointment = review.appointment
+        intake = getattr(appointment, "intake", None)
+        rows.append(
+            {
+                "review": review,
+                "appointment": appointment,
+                "age": age_on(intake.date_of_birth, timezone.localtime(appointment.start).date())
+                if intake
+                else None,
+                "flags": intake.flags if intake else [],
+            }
+        )
+    return render(
+        request,
+        "doctor/queue.html",
+        {"tab": tab, "rows": rows, "records": records, "counts": _queue_counts(me), "me": me},
+    )
+
+
+@physician_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
+    """Intake, consent, flags and history; approve or decline with a note."""
+    me = request.practitioner
+    review = get_object_or_404(
+        Review.objects.select_related(
+            "appointment__client",
+            "appointment__treatment",
+            "appointment__practitioner__role",
+            "appointment__intake",
+            "appointment__consent",
+        ),
+        pk=review_id,
+        physician=me,
+    )
+    appointment = review.appointment
+    day = timezone.localtime(appointment.start).date()
+    existing_gfe = clinical.valid_gfe(
+        client=appointment.client, treatment=appointment.treatment, day=day
+    )
+    needs_exam = appointment.treatment.requires_gfe and existing_gfe is None
+    form = DecisionForm(request.POST or None, needs_exam=needs_exam)
+    if request.method == "POST" and form.is_valid():
+        try:
+            review_decide(
+                review=review,
+                user=request.user,
+                decision=form.cleaned_data["decision"],
+                note=form.cleaned_data["note"],
+                exam=form.exam_findings(),
+            )
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            verb = "approved" if form.cleaned_data["decision"] == "approved" else "declined"
+            messages.success(request, f"Review {verb}. The client has been emailed.")
+            return redirect("doctor:queue")
+    clinical.medical_record_viewed(
+        user=request.user, appointment=appointment, what="intake, consent and review"
+    )
+    history = (
+        Appointment.objects.filter(client=appointment.client, treatment__kind="medical")
+        .exclude(pk=appointment.pk)
+        .select_related("treatment", "practitioner", "review")
+        .order_by("-start")[:20]
+    )
+    intake = getattr(appointment, "intake", None)
+    return render(
+        request,
+        "doctor/review_detail.html",
+        {
+            "review": review,
+            "appointment": appointment,
+            "intake": intake,
+            "consent": getattr(appointment, "consent", None),
+            "age": age_on(intake.date_of_birth, day) if intake else None,
+            "history": history,
+            "existing_gfe": existing_gfe,
+            "form": form,
+            "counts": _queue_counts(me),
+        },
+    )
+
+
+@physician_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def chart_detail(request: HttpRequest, record_id: int) -> HttpResponse:
+    """One treatment record (all its versions); co-sign the latest."""
+    me = request.practitioner
+    record = get_object_or_404(
+        TreatmentRecord.objects.select_related(
+            "appointment__client", "appointment__treatment", "author__role", "cosigned_by"
+        ),
+        pk=record_id,
+        appointment__supervising_physician=me,
+    )
+    if request.method == "POST":
+        try:
+            clinical.chart_cosign(record=record, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Co-signed.")
+            return redirect(reverse("doctor:queue") + "?tab=cosign")
+    clinical.medical_record_viewed(
+        user=request.user,
+        appointment=record.appointment,
+        what=f"treatment record v{record.version}",
+    )
+    versions = record.appointment.treatment_records.select_related("author", "cosigned_by")
+    return render(
+        request,
+        "doctor/chart_detail.html",
+        {"record": record, "versions": versions, "counts": _queue_counts(me)},
+    )
+
+
+@physician_required
+def supervised(request: HttpRequest) -> HttpResponse:
+    """The practitioners this physician supervises, their agreements and what expires soon."""
+    me = request.practitioner
+    agreements = (
+        SupervisionAgreement.objects.filter(physician=me)
+        .select_related("practitioner__role", "accepted_by")
+        .prefetch_related("treatments")
+        .order_by("practitioner__display_name", "-valid_from")
+    )
+    return render(
+        request,
+        "doctor/supervised.html",
+        {"agreements": agreements, "counts": _queue_counts(me), "today": timezone.localdate()},
+    )
+
+
+@physician_required
+@require_POST
+def agreement_accept_view(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    agreement = get_object_or_404(
+        SupervisionAgreement, pk=agreement_id, physician=request.practitioner
+    )
+    try:
+        agreement_accept(agreement=agreement, user=request.user)
+    except (PermissionDenied, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request, f"You accepted the agreement for {agreement.practitioner.display_name}."
+        )
+    return redirect("doctor:supervised")
+
+
+def _csv_safe(value: object) -> str:
+    """Cells that a spreadsheet would run as a formula are prefixed with a quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@physician_required
+def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
+    """Everything an inspector asks about one agreement, as CSV: reviews, charts, co-signatures."""
+    agreement = get_object_or_404(
+        SupervisionAgreement.objects.select_related("practitioner", "physician", "accepted_by"),
+        pk=agreement_id,
+        physician=request.practitioner,
+    )
+    appointments = (
+        Appointment.objects.filter(
+            practitioner=agreement.practitioner,
+            supervising_physician=agreement.physician,
+            start__date__gte=agreement.valid_from,
+            start__date__lte=agreement.valid_until,
+        )
+        .select_related("treatment", "client", "review")
+        .prefetch_related("treatment_records__cosigned_by")
+        .order_by("start")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    filename = f"agreement-{agreement.pk}-{timezone.localdate():%Y%m%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(["Supervision agreement", agreement.pk])
+    writer.writerow(["Practitioner", _csv_safe(agreement.practitioner.display_name)])
+    writer.writerow(["Physician", _csv_safe(agreement.physician.display_name)])
+    writer.writerow(["Valid", f"{agreement.valid_from} to {agreement.valid_until}"])
+    accepted = (
+        f"{agreement.accepted_by} at {timezone.localtime(agreement.accepted_at):%Y-%m-%d %H:%M}"
+        if agreement.accepted_at
+        else "not accepted"
+    )
+    writer.writerow(["Accepted by the physician", _csv_safe(accepted)])
+    writer.writerow(["Charts to co-sign (%)", agreement.chart_review_percent])
+    writer.writerow([])
+    writer.writerow(
+        [
+            "Appointment start",
+            "Client",
+            "Treatment",
+            "Status",
+            "Review",
+            "Reviewed at",
+            "Review note",
+            "Chart version",
+            "Chart written",
+            "Product",
+            "Lot",
+            "Lot expiry",
+            "Co-sign needed",
+            "Co-signed by",
+            "Co-signed at",
+        ]
+    )
+    for appointment in appointments:
+        review = getattr(appointment, "review", None)
+        records = list(appointment.treatment_records.all()) or [None]
+        for record in records:
+            writer.writerow(
+                [
+                    _csv_safe(timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M")),
+                    _csv_safe(appointment.client.full_name),
+                    _csv_safe(appointment.treatment.name),
+                    _csv_safe(appointment.get_status_display()),
+                    _csv_safe(review.get_decision_display() if review else ""),
+                    _csv_safe(
+                        timezone.localtime(review.decided_at).strftime("%Y-%m-%d %H:%M")
+                        if review and review.decided_at
+                        else ""
+                    ),
+                    _csv_safe(review.note if review else ""),
+                    _csv_safe(record.version if record else ""),
+                    _csv_safe(
+                        timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
+                        if record
+                        else ""
+                    ),
+                    _csv_safe(record.product if record else ""),
+                    _csv_safe(record.lot_number if record else ""),
+                    _csv_safe(record.lot_expiry if record else ""),
+                    _csv_safe(("yes" if record.needs_cosign else "no") if record else ""),
+                    _csv_safe(
+                        record.cosigned_by.display_name if record and record.cosigned_by else ""
+                    ),
+                    _csv_safe(
+                        timezone.localtime(record.cosigned_at).strftime("%Y-%m-%d %H:%M")
+                        if record and record.cosigned_at
+                        else ""
+                    ),
+                ]
+            )
+    clinical.log_access(
+        user=request.user,
+        action=MedicalAuditLog.Action.EXPORTED,
+        what=f"agreement {agreement.pk} export",
+    )
+    return response
+
+
+practitioner_only = practitioner_required(physician=False)
+
+
+@practitioner_only
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The performing practitioner writes (or amends) the treatment record."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related(
+            "treatment", "client", "practitioner", "supervising_physician"
+        ),
+        pk=appointment_id,
+        practitioner=request.practitioner,
+        treatment__kind="medical",
+    )
+    latest = clinical.latest_record(appointment)
+    form = ChartForm(request.POST or None, initial=ChartForm.initial_from(latest))
+    if request.method == "POST" and form.is_valid():
+        try:
+            clinical.chart_write(appointment=appointment, user=request.user, entry=form.entry())
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(request, "Treatment record saved.")
+            return redirect("doctor:record_write", appointment_id=appointment.pk)
+    clinical.medical_record_viewed(
+        user=request.user, appointment=appointment, what="treatment record (practitioner)"
+    )
+    return render(
+        request,
+        "doctor/record_form.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "latest": latest,
+            "versions": appointment.treatment_records.select_related("cosigned_by"),
+            "is_completed": appointment.status == Appointment.Status.COMPLETED,
+            "spa_zone": settings.TIME_ZONE,
+        },
+    )
