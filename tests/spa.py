@@ -54,7 +54,7 @@ def build_spa() -> Spa:
         name="Hydrating facial", slug="hydrating-facial", duration_minutes=60, buffer_minutes=15
     )
     botox = MedicalTreatmentFactory(
-        name="Botox", slug="botox", duration_minutes=30, buffer_minutes=10
+        name="Botox", slug="botox", duration_minutes=30, buffer_minutes=10, charting="injectable"
     )
     for code, severity in [
         ("pregnant-or-breastfeeding", "absolute"),
