@@ -483,7 +483,7 @@ def appointment_reschedule(
         target = practitioner or current.practitioner
         _lock_practitioners(current.treatment, target)
         current = (
-            Appointment.objects.select_for_update()
+            Appointment.objects.select_for_update(of=("self",))
             .select_related("treatment")
             .get(pk=appointment.pk)
         )
@@ -615,7 +615,7 @@ def review_decide(
     now = now or timezone.now()
     with transaction.atomic():
         review = (
-            Review.objects.select_for_update()
+            Review.objects.select_for_update(of=("self",))
             .select_related("appointment__treatment", "appointment__client", "physician__role")
             .get(pk=review.pk)
         )
@@ -681,7 +681,7 @@ def review_reassign(*, review: Review, to_physician: Practitioner, user) -> Revi
     for that treatment on that date (a doctor is away). Logged."""
     with transaction.atomic():
         review = (
-            Review.objects.select_for_update()
+            Review.objects.select_for_update(of=("self",))
             .select_related("appointment__practitioner__role", "appointment__treatment")
             .get(pk=review.pk)
         )

@@ -105,7 +105,7 @@ def agreement_accept(
     accept on a doctor's behalf. Raises ValidationError when it was already accepted.
     """
     agreement = (
-        SupervisionAgreement.objects.select_for_update()
+        SupervisionAgreement.objects.select_for_update(of=("self",))
         .select_related("physician")
         .get(pk=agreement.pk)
     )

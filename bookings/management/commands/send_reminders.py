@@ -28,9 +28,13 @@ class Command(BaseCommand):
             with transaction.atomic():
                 # Locked and re-checked so two runs at once never remind twice.
                 appointment = (
-                    Appointment.objects.select_for_update()
+                    Appointment.objects.select_for_update(of=("self",))
                     .select_related("client", "treatment", "practitioner")
-                    .filter(pk=appointment_id, reminder_sent_at__isnull=True)
+                    .filter(
+                        pk=appointment_id,
+                        reminder_sent_at__isnull=True,
+                        status=Appointment.Status.CONFIRMED,
+                    )
                     .first()
                 )
                 if appointment is None:
