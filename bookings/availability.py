@@ -111,14 +111,16 @@ def to_instant(
 ) -> datetime.datetime:
     """The instant a local wall-clock time names, in UTC.
 
-    A repeated time (clocks fall back) means its first occurrence, or its second
-    with `later`. A skipped time (clocks spring forward) means the instant it would
-    have been by the clock before the change (or after, with `later`), which lands
-    just outside the gap; callers that must not offer such a time check
-    wall_clock_exists first.
+    Most times name one instant. On a change-over day a time can name two: a
+    repeated time (clocks fall back) its two occurrences, a skipped time (clocks
+    spring forward) the instants it would be by the clock before and after the
+    change. This gives the earlier of the two, or the later with `later`. Callers
+    that must not offer a skipped time check wall_clock_exists first.
     """
     naive = datetime.datetime.combine(day, wall)
-    return naive.replace(tzinfo=zone, fold=1 if later else 0).astimezone(UTC)
+    first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = naive.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    return max(first, second) if later else min(first, second)
 
 
 def block_instants(

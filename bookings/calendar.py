@@ -55,10 +55,9 @@ def appointment_ics(appointment: Appointment, now: datetime.datetime | None = No
     # The UID must stay the same across updates but must not reveal the token.
     uid = hashlib.sha256(appointment.token.encode()).hexdigest()[:32]
     manage_url = settings.SITE_URL + appointment.get_absolute_url()
+    with_whom = "" if appointment.is_medical else f"With {appointment.practitioner.display_name}.\n"
     description = (
-        f"With {appointment.practitioner.display_name}.\n"
-        f"To cancel or reschedule: {manage_url}\n"
-        f"Questions: {settings.SPA_PHONE}"
+        f"{with_whom}To cancel or reschedule: {manage_url}\nQuestions: {settings.SPA_PHONE}"
     )
     lines = [
         "BEGIN:VCALENDAR",

@@ -24,16 +24,27 @@ phone_shape = RegexValidator(
 
 
 def parse_start(value: str) -> datetime.datetime:
-    """An ISO 8601 instant with its offset, as the availability JSON gives it."""
+    """An ISO 8601 instant with its offset, as the availability JSON gives it, in UTC.
+
+    Anything else (no offset, an offset no zone uses, a year no calendar reaches)
+    is "please choose one of the times offered", never an error page.
+    """
+    refusal = ValidationError("Please choose one of the times offered.")
     try:
         start = datetime.datetime.fromisoformat(value.strip())
-    except (ValueError, AttributeError):
-        raise ValidationError("Please choose one of the times offered.") from None
-    if timezone.is_naive(start):
-        raise ValidationError("Please choose one of the times offered.")
-    if not datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC) <= start:
-        raise ValidationError("Please choose one of the times offered.")
+        if timezone.is_naive(start) or abs(start.utcoffset()) > MAX_UTC_OFFSET:
+            raise refusal
+        start = start.astimezone(datetime.UTC)
+    except (ValueError, AttributeError, OverflowError, TypeError):
+        raise refusal from None
+    if not EARLIEST_START <= start <= LATEST_START:
+        raise refusal
     return start
+
+
+MAX_UTC_OFFSET = datetime.timedelta(hours=14)  # the widest offset any zone uses
+EARLIEST_START = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST_START = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
 
 
 class StartField(forms.CharField):
@@ -69,6 +80,13 @@ class BookingForm(forms.Form):
     """Time, practitioner and contact details; a medical treatment adds the intake."""
 
     start = StartField()
+    # A random value per rendered form: posting the same form twice books once.
+    submission = forms.CharField(
+        required=False,
+        max_length=64,
+        widget=forms.HiddenInput,
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]*$", "Please reload the page and try again.")],
+    )
     practitioner = PractitionerChoiceField(
         queryset=Practitioner.objects.none(),
         required=False,

@@ -110,6 +110,10 @@ class Appointment(models.Model):
         _("booked"), max_length=20, choices=Source.choices, default=Source.ONLINE
     )
     client_notes = models.TextField(_("notes from the client"), blank=True)
+    # The random key of the form that created it: the same form posted twice books once.
+    submission_key = models.CharField(
+        _("form submission"), max_length=64, unique=True, null=True, blank=True, editable=False
+    )
     reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -19,7 +19,10 @@ from bookings.calendar import appointment_ics
 from bookings.models import Appointment, OutboundEmail
 
 logger = logging.getLogger(__name__)
-MAX_ATTEMPTS = 8
+# Retried for about three days (the delay doubles up to an hour), then given up and
+# left in the admin's outbox list: a weekend outage of the mail server loses nothing.
+MAX_ATTEMPTS = 80
+MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 
 
 class Kind(StrEnum):
@@ -53,7 +56,10 @@ def _context(appointment: Appointment) -> dict[str, object]:
         # Medical treatments are never named in mail (read on shared phones).
         "title": appointment.public_title,
         "when": timezone.localtime(appointment.start, zone),
-        "practitioner_name": appointment.practitioner.display_name,
+        # A doctor's name on a lock screen hints at a medical visit: medical mail omits it.
+        "practitioner_name": ""
+        if appointment.is_medical
+        else appointment.practitioner.display_name,
         "spa_name": settings.SPA_NAME,
         "spa_phone": settings.SPA_PHONE,
         "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
@@ -111,8 +117,10 @@ def send_one(email_id: int) -> bool:
             if email.attempts >= MAX_ATTEMPTS:
                 email.state = OutboundEmail.State.FAILED
             else:
-                # 1, 2, 4, 8... minutes between attempts.
-                delay = datetime.timedelta(minutes=2 ** (email.attempts - 1))
+                # 1, 2, 4, 8... minutes between attempts, at most an hour.
+                delay = min(
+                    datetime.timedelta(minutes=2 ** min(email.attempts - 1, 10)), MAX_RETRY_DELAY
+                )
                 email.next_attempt_at = timezone.now() + delay
             email.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
             return False

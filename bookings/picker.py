@@ -61,6 +61,7 @@ def build_picker(
     now: datetime.datetime | None = None,
     policy: Policy | None = None,
     merge_practitioners: bool,
+    ignore_appointment_id: int | None = None,
 ) -> Picker:
     """Free times over a 14-day strip (one availability computation, fixed queries).
 
@@ -79,6 +80,7 @@ def build_picker(
         now=now,
         policy=policy,
         practitioner_id=practitioner_id,
+        ignore_appointment_id=ignore_appointment_id,
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     for slot in slots:

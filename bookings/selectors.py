@@ -120,14 +120,23 @@ def available_slots(
     now: datetime.datetime,
     policy: Policy,
     practitioner_id: int | None = None,
+    ignore_appointment_id: int | None = None,
 ) -> list[Slot]:
-    """Free slots for a treatment over `days` days from `first_day` (fixed query count)."""
+    """Free slots for a treatment over `days` days from `first_day` (fixed query count).
+
+    `ignore_appointment_id`: the appointment being moved does not block its own new time.
+    """
     practitioners = qualified_practitioners(treatment)
     if practitioner_id is not None:
         practitioners = [p for p in practitioners if p.pk == practitioner_id]
     last_day = first_day + datetime.timedelta(days=days - 1)
     schedules = practitioner_days(
-        treatment, practitioners, first_day=first_day, last_day=last_day, policy=policy
+        treatment,
+        practitioners,
+        first_day=first_day,
+        last_day=last_day,
+        policy=policy,
+        ignore_appointment_id=ignore_appointment_id,
     )
     return free_slots(
         schedules,

@@ -182,7 +182,11 @@ def appointment_validate(
     errors, flags = _clinical_problems(treatment, day=day, intake=intake, consent=consent)
 
     candidates = qualified_practitioners(treatment)
-    if practitioner is not None:
+    if not candidates:
+        errors["start"] = [
+            "Nobody offers this treatment online right now. Please call us to book it."
+        ]
+    elif practitioner is not None:
         candidates = [p for p in candidates if p.pk == practitioner.pk]
         if not candidates:
             errors["practitioner"] = [
@@ -298,15 +302,15 @@ def client_find_or_create(*, details: ClientDetails, date_of_birth: datetime.dat
     return client
 
 
-def _same_booking_again(
-    *, treatment: Treatment, start: datetime.datetime, email: str
-) -> Appointment | None:
-    """The active appointment a double-submitted form already created, if any."""
-    return (
-        Appointment.objects.holding_time()
-        .filter(treatment=treatment, start=start, client__email=normalise_email(email))
-        .first()
-    )
+def _same_form_again(submission_key: str | None) -> Appointment | None:
+    """The appointment this very form already created (a double click, a retry).
+
+    Keyed by a random value rendered into the form, never by what a stranger could
+    type (an email address), so nobody reaches another client's booking this way.
+    """
+    if not submission_key:
+        return None
+    return Appointment.objects.filter(submission_key=submission_key).first()
 
 
 def appointment_book(
@@ -320,17 +324,19 @@ def appointment_book(
     source: str = Appointment.Source.ONLINE,
     now: datetime.datetime | None = None,
     enforce_notice: bool = True,
+    submission_key: str | None = None,
 ) -> Appointment:
     """Book an appointment, or raise ValidationError (code `slot_taken` when beaten to it).
 
     Day-spa bookings are confirmed at once; medical ones wait for the supervising
-    physician's review. The same form posted twice returns the first appointment.
+    physician's review. The same form (same `submission_key`) posted twice returns the
+    first appointment.
     Mail is queued in the same transaction and sent after commit.
     """
     now = now or timezone.now()
     with transaction.atomic():
         _lock_practitioners(treatment, practitioner)
-        again = _same_booking_again(treatment=treatment, start=start, email=client.email)
+        again = _same_form_again(submission_key)
         if again is not None:
             return again
         plan = appointment_validate(
@@ -364,6 +370,7 @@ def appointment_book(
                     status=status,
                     source=source,
                     client_notes=client.notes.strip(),
+                    submission_key=submission_key or None,
                 )
         except IntegrityError:
             # The database's no-overlap constraint: someone else got there first.

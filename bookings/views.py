@@ -1,6 +1,7 @@
 """Public booking pages: book, the availability API, and the client's manage link."""
 
 import datetime
+import secrets
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -142,6 +143,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
                     consent=form.consent_given(
                         client_address(request), request.headers.get("User-Agent", "")
                     ),
+                    submission_key=form.cleaned_data["submission"] or None,
                 )
             except ValidationError as error:
                 wanted_start = form.cleaned_data["start"]
@@ -157,7 +159,11 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect(appointment)
     elif start is not None:
         form = BookingForm(
-            initial={"start": source["start"], "practitioner": chosen.pk if chosen else ""},
+            initial={
+                "start": source["start"],
+                "practitioner": chosen.pk if chosen else "",
+                "submission": secrets.token_urlsafe(24),
+            },
             treatment=treatment,
             practitioners=practitioners,
         )
@@ -256,6 +262,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
     picker = build_picker(
         appointment.treatment,
         practitioner_id=appointment.practitioner_id,
+        ignore_appointment_id=appointment.pk,
         strip_from=parse_day(request.GET.get("from")),
         selected=parse_day(request.GET.get("date"))
         or (start.astimezone(Policy.from_settings().zone).date() if start else None),

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
@@ -58,7 +59,18 @@ class TotpCodeMixin(OTPAuthenticationFormMixin):
     def clean(self):
         cleaned_data = super().clean()
         if settings.STAFF_MFA:
-            self.clean_otp(self.get_user())
+            try:
+                self.clean_otp(self.get_user())
+            except forms.ValidationError:
+                # The same words as a wrong password: a different message would tell an
+                # attacker the password was right. It counts as a failed sign-in
+                # (django-axes locks the account after repeated failures).
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": cleaned_data.get("username")},
+                    request=self.request,
+                )
+                raise self.get_invalid_login_error() from None
         return cleaned_data
 
 

@@ -176,3 +176,14 @@ def test_second_pass_of_the_repeated_hour_is_refused():
         policy=POLICY,
     )
     assert problem is not None
+
+
+def test_a_block_edge_in_the_skipped_hour_never_lengthens_the_block():
+    # 01:00-02:30 on the spring-forward day: 02:30 does not exist; the block ends at
+    # the change (03:00 EDT), never at 03:30 EDT.
+    who = practitioner([(T(1), T(2, 30))])
+    now = datetime.datetime(2027, 3, 1, tzinfo=NY)
+    slots = slots_on(SPRING, who, minutes=30, buffer=0, now=now)
+    assert max(slot.end for slot in slots) <= datetime.datetime(2027, 3, 14, 7, tzinfo=datetime.UTC)
+    # Conservative: the edge moves inward (here to 01:30), it never moves outward.
+    assert set(starts(slots)) <= {"01:00", "01:15", "01:30"} and starts(slots)[0] == "01:00"

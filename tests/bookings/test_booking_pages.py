@@ -139,7 +139,11 @@ def _tampered_cases(spa, day):
         ({"start": at(day, 10, 5).isoformat()}, "every 15 minutes"),
         ({"start": at(day, 6).isoformat()}, "not working"),
         ({"start": "2020-01-06T10:00:00-05:00"}, "already passed"),
-        ({"start": "9999-12-31T10:00:00-05:00"}, "days ahead"),
+        ({"start": "9999-12-31T23:59:59-05:00"}, "times offered"),
+        ({"start": "2099-12-31T10:00:00-05:00"}, "days ahead"),
+        ({"start": "2027-06-08T10:00:00+23:59"}, "times offered"),
+        ({"start": "2027-06-08T10:00:00\x00"}, "Null characters are not allowed"),
+        ({"submission": "<script>"}, "reload the page"),
         ({"start": "2027-06-08T10:00:00"}, "times offered"),
         ({"start": "tomorrow"}, "times offered"),
         ({"start": ""}, "choose a time"),
@@ -187,9 +191,28 @@ def test_injected_status_price_and_client_are_ignored(client, spa, day):
 
 
 def test_posting_the_same_form_twice_books_once(client, spa, day):
-    first = client.post(f"/book/{spa.facial.slug}/", facial_post(spa, day))
-    second = client.post(f"/book/{spa.facial.slug}/", facial_post(spa, day))
+    form = client.get(
+        f"/book/{spa.facial.slug}/",
+        {"practitioner": spa.esthetician.pk, "start": at(day, 10).isoformat()},
+    ).context["form"]
+    key = form.initial["submission"]
+    assert len(key) >= 32
+    first = client.post(f"/book/{spa.facial.slug}/", facial_post(spa, day, submission=key))
+    second = client.post(f"/book/{spa.facial.slug}/", facial_post(spa, day, submission=key))
     assert first["Location"] == second["Location"]
+    assert Appointment.objects.count() == 1
+
+
+def test_someone_elses_email_never_leads_to_their_booking(client, spa, day):
+    """Typing a client's email and the time they took must not reveal their manage link."""
+    victim = client.post(f"/book/{spa.facial.slug}/", facial_post(spa, day, submission="a" * 32))
+    attacker = client.post(
+        f"/book/{spa.facial.slug}/",
+        facial_post(spa, day, first_name="Mallory", submission="b" * 32),
+    )
+    assert attacker.status_code == 200
+    assert victim["Location"] not in attacker.content.decode()
+    assert "just taken" in attacker.content.decode()
     assert Appointment.objects.count() == 1
 
 

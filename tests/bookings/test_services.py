@@ -237,11 +237,28 @@ def test_age_is_counted_on_the_day_of_the_appointment(spa):
 
 
 def test_the_same_form_twice_books_once(spa):
-    first = book_facial(spa, at(TUESDAY, 10))
-    again = book_facial(spa, at(TUESDAY, 10))
+    who = spa.esthetician
+    first = book_facial(spa, at(TUESDAY, 10), practitioner=who, submission_key="k" * 32)
+    again = book_facial(spa, at(TUESDAY, 10), practitioner=who, submission_key="k" * 32)
     assert again.pk == first.pk
     assert Appointment.objects.count() == 1
     assert OutboundEmail.objects.count() == 1
+    with pytest.raises(ValidationError, match="just taken"):
+        book_facial(spa, at(TUESDAY, 10), practitioner=who, submission_key="other-form" * 4)
+
+
+def test_a_treatment_nobody_can_perform_is_refused_with_a_message(spa):
+    spa.botox.qualified_practitioners.clear()
+    with pytest.raises(ValidationError, match="Nobody offers this treatment"):
+        appointment_book(
+            treatment=spa.botox,
+            practitioner=None,
+            start=at(TUESDAY, 10),
+            client=client_details(),
+            intake=intake_answers(),
+            consent=CONSENT,
+            now=NOW,
+        )
 
 
 def test_clients_are_found_again_by_normalised_email_and_not_overwritten(spa):

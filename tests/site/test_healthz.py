@@ -35,7 +35,7 @@ def test_healthz_reports_503_when_the_database_is_unreachable(database_url):
         code,
         DEBUG="0",
         HTTPS_ONLY="0",
-        SECRET_KEY="x" * 50,
+        SECRET_KEY="tests-" + "0123456789abcdefghij" * 3,
         ALLOWED_HOSTS="testserver",
         DATABASE_URL=database_url,
     )

@@ -80,7 +80,7 @@ def test_environment_reaches_the_settings():
         code,
         DEBUG="0",
         HTTPS_ONLY="0",
-        SECRET_KEY="x" * 50,
+        SECRET_KEY="tests-" + "0123456789abcdefghij" * 3,
         TIME_ZONE="America/Chicago",
         BOOKING_SLOT_MINUTES="30",
         BOOKING_MIN_NOTICE_HOURS="4",

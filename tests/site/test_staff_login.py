@@ -88,3 +88,26 @@ def test_admin_login_page_asks_for_the_code_only_when_mfa_is_on(client, settings
     assert 'name="otp_token"' in client.get("/admin/login/").content.decode()
     settings.STAFF_MFA = False
     assert 'name="otp_token"' not in client.get("/admin/login/").content.decode()
+
+
+def test_a_wrong_code_looks_exactly_like_a_wrong_password(client, settings, staff_with_device):
+    settings.STAFF_MFA = True
+    wrong_password = client.post(
+        "/admin/login/", {"username": "frontdesk", "password": "nope", "otp_token": "123456"}
+    )
+    wrong_code = client.post(
+        "/admin/login/", {"username": "frontdesk", "password": PASSWORD, "otp_token": "000000"}
+    )
+    assert wrong_password.context["form"].errors == wrong_code.context["form"].errors
+
+
+def test_repeated_failures_lock_the_account(client, settings, staff_with_device):
+    _, device = staff_with_device
+    for _ in range(5):
+        client.post("/accounts/login/", {"username": "frontdesk", "password": "wrong"})
+    locked = client.post(
+        "/accounts/login/",
+        {"username": "frontdesk", "password": PASSWORD, "otp_token": _current_code(device)},
+    )
+    assert locked.status_code in (403, 429)
+    assert "_auth_user_id" not in client.session
