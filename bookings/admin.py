@@ -1,8 +1,10 @@
 """Admin screens for bookings. Medical records are read-only here and shown only to
 users with the explicit "view medical records" permission; every view is logged."""
 
+from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils import timezone
 
 from bookings import clinical
 from bookings.models import (
@@ -11,8 +13,11 @@ from bookings.models import (
     Intake,
     MedicalAuditLog,
     OutboundEmail,
+    Review,
     TreatmentRecord,
 )
+from bookings.services import review_reassign, review_reassign_problem
+from practitioners.models import Practitioner
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -95,3 +100,81 @@ class OutboundEmailAdmin(ReadOnlyAdmin):
     list_filter = ["state", "kind"]
     search_fields = ["to"]
     exclude = ["body", "html_body", "calendar"]
+
+
+class ReassignReviewForm(forms.ModelForm):
+    """Only the physician can change here, and only to one who supervises that day."""
+
+    class Meta:
+        model = Review
+        fields = ["physician"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["physician"].queryset = Practitioner.objects.physicians().active()
+        self.fields["physician"].label = "Reassign to"
+
+    def clean_physician(self) -> Practitioner:
+        physician = self.cleaned_data["physician"]
+        current = Review.objects.select_related(
+            "appointment__practitioner", "appointment__treatment"
+        ).get(pk=self.instance.pk)
+        problem = review_reassign_problem(review=current, to_physician=physician)
+        if problem:
+            raise forms.ValidationError(problem)
+        return physician
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """The front desk sees who reviews what and reassigns when a doctor is away;
+    never the answers (those are on the intake, behind its own permission)."""
+
+    form = ReassignReviewForm
+    list_display = [
+        "appointment_start",
+        "client",
+        "treatment",
+        "practitioner",
+        "physician",
+        "decision",
+    ]
+    list_filter = ["decision", "physician"]
+    list_select_related = [
+        "appointment__client",
+        "appointment__treatment",
+        "appointment__practitioner",
+        "physician",
+    ]
+    search_fields = ["appointment__client__last_name", "appointment__client__email"]
+    readonly_fields = ["appointment", "decision", "decided_at"]
+    fields = ["appointment", "decision", "decided_at", "physician"]
+
+    @admin.display(description="Appointment", ordering="appointment__start")
+    def appointment_start(self, review: Review) -> str:
+        return timezone.localtime(review.appointment.start).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description="Client")
+    def client(self, review: Review) -> str:
+        return review.appointment.client.full_name
+
+    @admin.display(description="Treatment")
+    def treatment(self, review: Review) -> str:
+        return review.appointment.treatment.name
+
+    @admin.display(description="Practitioner")
+    def practitioner(self, review: Review) -> str:
+        return review.appointment.practitioner.display_name
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.decision == Review.Decision.PENDING)
+
+    def save_model(self, request, obj, form, change) -> None:
+        review_reassign(review=obj, to_physician=form.cleaned_data["physician"], user=request.user)

@@ -166,7 +166,8 @@ class BookingForm(forms.Form):
             self.fields[name] = forms.ChoiceField(
                 label=rule.contraindication.question,
                 choices=YES_NO,
-                widget=forms.RadioSelect,
+                # Browsers insist on an answer; a client that sends none gets a flag.
+                widget=forms.RadioSelect(attrs={"required": True}),
                 required=False,
             )
             self.extra_questions.append((name, code))

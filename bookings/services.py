@@ -118,7 +118,14 @@ def _clinical_problems(
         condition = rule.contraindication
         answer = intake.answer(condition.code)
         if answer is None:
-            flags.append({"code": condition.code, "name": condition.name, "severity": "unanswered"})
+            # Unanswered (a client that skipped an optional question): the doctor asks.
+            flags.append(
+                {
+                    "code": condition.code,
+                    "name": f"{condition.name} ({rule.get_severity_display().split(':')[0]})",
+                    "severity": "unanswered",
+                }
+            )
         elif answer and rule.severity == TreatmentContraindication.Severity.ABSOLUTE:
             refused.append(condition.name.lower())
         elif answer:
@@ -683,6 +690,32 @@ def review_decide(
     return review
 
 
+def review_reassign_problem(*, review: Review, to_physician: Practitioner) -> str | None:
+    """Why the review cannot go to this physician, or None (the admin form shows it)."""
+    appointment = review.appointment
+    if review.decision != Review.Decision.PENDING:
+        return "Only a review still waiting can be reassigned."
+    if to_physician.pk == review.physician_id:
+        return "This physician already has the review."
+    day = timezone.localtime(appointment.start).date()
+    supervises = any(
+        agreement.physician_id == to_physician.pk
+        and agreement_supervises(
+            agreement,
+            practitioner=appointment.practitioner,
+            treatment=appointment.treatment,
+            day=day,
+        )
+        for agreement in agreements_for([appointment.practitioner_id])
+    )
+    if not supervises:
+        return (
+            f"{to_physician.display_name} does not supervise "
+            f"{appointment.practitioner.display_name} for this treatment on that date."
+        )
+    return None
+
+
 def review_reassign(*, review: Review, to_physician: Practitioner, user) -> Review:
     """Give a pending review to another physician who supervises that practitioner
     for that treatment on that date (a doctor is away). Logged."""
@@ -692,29 +725,10 @@ def review_reassign(*, review: Review, to_physician: Practitioner, user) -> Revi
             .select_related("appointment__practitioner__role", "appointment__treatment")
             .get(pk=review.pk)
         )
+        problem = review_reassign_problem(review=review, to_physician=to_physician)
+        if problem:
+            raise ValidationError({"physician": problem})
         appointment = review.appointment
-        if review.decision != Review.Decision.PENDING:
-            raise ValidationError("Only a review still waiting can be reassigned.")
-        if to_physician.pk == review.physician_id:
-            raise ValidationError({"physician": "This physician already has the review."})
-        day = timezone.localtime(appointment.start).date()
-        supervises = any(
-            agreement.physician_id == to_physician.pk
-            and agreement_supervises(
-                agreement,
-                practitioner=appointment.practitioner,
-                treatment=appointment.treatment,
-                day=day,
-            )
-            for agreement in agreements_for([appointment.practitioner_id])
-        )
-        if not supervises:
-            raise ValidationError(
-                {
-                    "physician": f"{to_physician.display_name} does not supervise "
-                    f"{appointment.practitioner.display_name} for this treatment on that date."
-                }
-            )
         previous = review.physician
         review.physician = to_physician
         review.save(update_fields=["physician"])

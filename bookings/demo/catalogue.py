@@ -944,10 +944,11 @@ GROUPS: tuple[GroupSpec, ...] = (
     GroupSpec(
         name=FRONT_DESK,
         permissions=(
-            ("treatments", "category", _VIEW),
-            ("treatments", "treatment", _VIEW),
+            # The front desk keeps the catalogue (DESIGN.md), but not who may do what.
+            ("treatments", "category", _RUN_THE_DAY),
+            ("treatments", "treatment", _RUN_THE_DAY),
             ("treatments", "contraindication", _VIEW),
-            ("treatments", "treatmentcontraindication", _VIEW),
+            ("treatments", "treatmentcontraindication", _RUN_THE_DAY),
             ("treatments", "role", _VIEW),
             ("practitioners", "practitioner", _VIEW),
             ("practitioners", "supervisionagreement", _VIEW),
@@ -957,6 +958,9 @@ GROUPS: tuple[GroupSpec, ...] = (
             # front desk gets no permission on them here (DESIGN.md).
             ("bookings", "client", _RUN_THE_DAY),
             ("bookings", "appointment", _RUN_THE_DAY),
+            # Who reviews what, and reassigning when a doctor is away.
+            ("bookings", "review", ("view", "change")),
+            ("bookings", "outboundemail", _VIEW),
         ),
     ),
     GroupSpec(

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
@@ -403,3 +404,27 @@ def test_agreement_export_is_csv_with_formulas_neutralised(client, spa, people, 
     assert "'=HYPERLINK" in body and ",=HYPERLINK" not in body
     as_user(client, people["doctor B"])
     assert client.get(f"/doctor/agreements/{agreement.pk}/export.csv").status_code == 404
+
+
+def test_front_desk_reassigns_in_the_admin_without_seeing_answers(client, spa, people, pending):
+    frontdesk = people["front desk"]
+    frontdesk.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_review", "change_review"])
+    )
+    other = people["_other_doctor"]
+    as_user(client, frontdesk)
+    url = f"/admin/bookings/review/{pending.review.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200 and "blood" not in page.content.decode().lower()
+    refused = client.post(url, {"physician": other.pk})
+    assert "does not supervise" in refused.content.decode()
+    SupervisionAgreementFactory(
+        practitioner=spa.nurse,
+        physician=other,
+        valid_from=datetime.date(2026, 1, 1),
+        valid_until=datetime.date(2028, 12, 31),
+    )
+    assert client.post(url, {"physician": other.pk}).status_code == 302
+    pending.refresh_from_db()
+    assert pending.supervising_physician == other
+    assert MedicalAuditLog.objects.filter(action="reassigned", user=frontdesk).exists()
