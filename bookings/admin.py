@@ -178,3 +178,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         review_reassign(review=obj, to_physician=form.cleaned_data["physician"], user=request.user)
+
+
+# The front desk's appointment, client, schedule and dashboard screens.
+from bookings import admin_appointments  # noqa: E402, F401

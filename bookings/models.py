@@ -485,3 +485,52 @@ class MedicalAuditLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.what}"
+
+
+class AppointmentEvent(models.Model):
+    """What happened to an appointment, by whom (none: the client online) and when."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("booked")
+        MOVED = "moved", _("moved")
+        CANCELLED = "cancelled", _("cancelled")
+        STATUS = "status", _("status changed")
+        REVIEWED = "reviewed", _("reviewed")
+        NOTICE_WAIVED = "notice_waived", _("short notice allowed")
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action__in=[
+                        "created",
+                        "moved",
+                        "cancelled",
+                        "status",
+                        "reviewed",
+                        "notice_waived",
+                    ]
+                ),
+                name="appointment_event_action_valid",
+                violation_error_message=_("Unknown history action."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.detail}".strip()

@@ -18,6 +18,7 @@ from bookings import clinical, notifications
 from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
 from bookings.models import (
     Appointment,
+    AppointmentEvent,
     Client,
     Consent,
     Intake,
@@ -332,6 +333,7 @@ def appointment_book(
     now: datetime.datetime | None = None,
     enforce_notice: bool = True,
     submission_key: str | None = None,
+    by=None,
 ) -> Appointment:
     """Book an appointment, or raise ValidationError (code `slot_taken` when beaten to it).
 
@@ -384,6 +386,15 @@ def appointment_book(
             raise ValidationError(
                 {"start": ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)}
             ) from None
+        record_event(
+            appointment,
+            AppointmentEvent.Action.CREATED,
+            by,
+            f"{appointment.get_source_display()}, {_local(plan.start)} with "
+            f"{plan.practitioner.display_name}",
+        )
+        if not enforce_notice and plan.start < now + Policy.from_settings().min_notice:
+            record_event(appointment, AppointmentEvent.Action.NOTICE_WAIVED, by)
         if treatment.is_medical:
             _record_clinical(appointment, intake, consent, plan.flags, now)
             notifications.queue(appointment, notifications.Kind.REQUEST_RECEIVED)
@@ -429,6 +440,18 @@ DEFAULT_CONSENT = (
 )
 
 
+def record_event(appointment: Appointment, action: str, by=None, detail: str = "") -> None:
+    """The appointment's history: who (None: the client online) did what, and when."""
+    user = by if by is not None and by.is_authenticated else None
+    AppointmentEvent.objects.create(
+        appointment=appointment, user=user, action=action, detail=detail[:300]
+    )
+
+
+def _local(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
+
+
 def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
     return appointment.start - datetime.timedelta(hours=settings.CANCELLATION_NOTICE_HOURS)
 
@@ -457,7 +480,11 @@ def _refuse_online_change(appointment: Appointment, now: datetime.datetime) -> N
 
 
 def appointment_cancel(
-    *, appointment: Appointment, by_client: bool, now: datetime.datetime | None = None
+    *,
+    appointment: Appointment,
+    by_client: bool,
+    now: datetime.datetime | None = None,
+    by=None,
 ) -> Appointment:
     """Cancel and free the time; clients only before the cut-off. Mails the client."""
     now = now or timezone.now()
@@ -473,6 +500,12 @@ def appointment_cancel(
         appointment.cancelled_at = now
         appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
         Review.objects.filter(appointment=appointment, decision=Review.Decision.PENDING).delete()
+        record_event(
+            appointment,
+            AppointmentEvent.Action.CANCELLED,
+            by,
+            "by the client online" if by_client else "at the spa",
+        )
         notifications.queue(appointment, notifications.Kind.CANCELLED)
     return appointment
 
@@ -485,6 +518,7 @@ def appointment_reschedule(
     by_client: bool,
     now: datetime.datetime | None = None,
     enforce_notice: bool = True,
+    by=None,
 ) -> Appointment:
     """Move to a new time under the same rules as booking; the old time is freed.
 
@@ -512,13 +546,14 @@ def appointment_reschedule(
             treatment=treatment,
             practitioner=target,
             start=start,
-            intake=_stored_intake(current),
+            intake=stored_intake(current),
             consent=ConsentGiven(given=True),
             now=now,
             ignore_appointment=current,
             enforce_notice=enforce_notice,
         )
         physician_changed = plan.supervising_physician != current.supervising_physician
+        moved_from = f"{_local(current.start)} with {current.practitioner.display_name}"
         current.practitioner = plan.practitioner
         current.supervising_physician = plan.supervising_physician
         current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
@@ -541,11 +576,19 @@ def appointment_reschedule(
             raise ValidationError(
                 {"start": ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)}
             ) from None
+        record_event(
+            current,
+            AppointmentEvent.Action.MOVED,
+            by,
+            f"from {moved_from} to {_local(plan.start)} with {plan.practitioner.display_name}",
+        )
+        if not enforce_notice and plan.start < now + Policy.from_settings().min_notice:
+            record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)
         notifications.queue(current, notifications.Kind.RESCHEDULED)
     return current
 
 
-def _stored_intake(appointment: Appointment) -> IntakeAnswers | None:
+def stored_intake(appointment: Appointment) -> IntakeAnswers | None:
     intake = Intake.objects.filter(appointment=appointment).first()
     if intake is None:
         return None
@@ -577,7 +620,7 @@ TRANSITIONS: dict[str, set[str]] = {
 
 
 def appointment_set_status(
-    *, appointment: Appointment, status: str, now: datetime.datetime | None = None
+    *, appointment: Appointment, status: str, now: datetime.datetime | None = None, by=None
 ) -> Appointment:
     """Check in, complete or mark a no-show, only from the states where it makes sense.
 
@@ -586,7 +629,7 @@ def appointment_set_status(
     """
     now = now or timezone.now()
     if status == Appointment.Status.CANCELLED:
-        return appointment_cancel(appointment=appointment, by_client=False, now=now)
+        return appointment_cancel(appointment=appointment, by_client=False, now=now, by=by)
     with transaction.atomic():
         current = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if status not in TRANSITIONS.get(current.status, set()):
@@ -602,8 +645,15 @@ def appointment_set_status(
             raise ValidationError("Clients are checked in and completed on the day itself.")
         if status == Appointment.Status.NO_SHOW and now < current.start:
             raise ValidationError("A client is a no-show only once the start time has passed.")
+        previous = current.get_status_display()
         current.status = status
         current.save(update_fields=["status", "updated_at"])
+        record_event(
+            current,
+            AppointmentEvent.Action.STATUS,
+            by,
+            f"{previous} to {current.get_status_display()}",
+        )
     return current
 
 
@@ -677,6 +727,7 @@ def review_decide(
             Appointment.Status.CONFIRMED if approved else Appointment.Status.DECLINED
         )
         appointment.save(update_fields=["status", "updated_at"])
+        record_event(appointment, AppointmentEvent.Action.REVIEWED, user, f"review {decision}")
         clinical.log_access(
             user=user,
             action=MedicalAuditLog.Action.DECIDED,

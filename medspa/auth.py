@@ -94,3 +94,9 @@ class MedspaAdminSite(AdminSite):
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and user_is_verified(request)
+
+    def index(self, request, extra_context=None):
+        # The front desk's dashboard opens the admin (bookings.admin_appointments).
+        from bookings.admin_appointments import dashboard
+
+        return super().index(request, {**(extra_context or {}), **dashboard(request)})

@@ -69,7 +69,8 @@ class Practitioner(models.Model):
         verbose_name_plural = _("practitioners")
 
     def __str__(self) -> str:
-        return f"{self.display_name} ({self.role})" if self.role_id else self.display_name
+        # The name only: a role here would cost a query for each row of every list.
+        return self.display_name
 
     @property
     def is_physician(self) -> bool:

@@ -1,0 +1,199 @@
+"""The front desk's booking forms in the admin: the same validator as the public site
+(clean() calls appointment_validate), the same writers (save_model() calls them)."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
+
+from bookings.forms import YES_NO, no_control_characters, phone_shape, single_line
+from bookings.models import Appointment
+from bookings.services import (
+    ClientDetails,
+    ConsentGiven,
+    IntakeAnswers,
+    appointment_validate,
+    stored_intake,
+)
+from practitioners.models import Practitioner
+from treatments.models import Treatment
+
+
+def _local_instant(day: datetime.date, wall: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, wall))
+
+
+def _apply(form: forms.Form, error: ValidationError) -> None:
+    """Put the service's messages on the form's fields (unknown keys: the top of the form)."""
+    for field, messages in error.message_dict.items():
+        target = field if field in form.fields and field != NON_FIELD_ERRORS else None
+        if field == "start":
+            target = "start_time"
+        for message in messages:
+            form.add_error(target, message)
+
+
+class AppointmentAddForm(forms.ModelForm):
+    """Book by phone. The price, status, token and source are never typed in."""
+
+    treatment = forms.ModelChoiceField(queryset=Treatment.objects.active().order_by("kind", "name"))
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.active().select_related("role"),
+        required=False,
+        empty_label="Any free qualified practitioner",
+    )
+    start_date = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="Time", widget=forms.TimeInput(attrs={"type": "time"}))
+    allow_short_notice = forms.BooleanField(
+        label="Allow short notice",
+        required=False,
+        help_text="Book inside the online notice window (recorded in the history). "
+        "Nothing overrides overlaps, qualifications or supervision.",
+    )
+    first_name = forms.CharField(max_length=80, validators=[no_control_characters, single_line])
+    last_name = forms.CharField(max_length=80, validators=[no_control_characters, single_line])
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=30, validators=[phone_shape])
+    notes = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[no_control_characters],
+    )
+    # Medical treatments: the intake, asked on the phone.
+    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    pregnant_or_breastfeeding = forms.ChoiceField(choices=YES_NO, required=False)
+    isotretinoin_last_6_months = forms.ChoiceField(choices=YES_NO, required=False)
+    blood_thinners = forms.ChoiceField(choices=YES_NO, required=False)
+    medications = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    allergies = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    consent_by_phone = forms.BooleanField(
+        label="Consent read to the client and given",
+        required=False,
+    )
+
+    class Meta:
+        model = Appointment
+        fields: list[str] = []
+
+    def client_details(self) -> ClientDetails:
+        data = self.cleaned_data
+        return ClientDetails(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            notes=data.get("notes", ""),
+        )
+
+    def intake_answers(self) -> IntakeAnswers | None:
+        data = self.cleaned_data
+        treatment = data.get("treatment")
+        if treatment is None or not treatment.is_medical or not data.get("date_of_birth"):
+            return None
+        return IntakeAnswers(
+            date_of_birth=data["date_of_birth"],
+            pregnant_or_breastfeeding=data.get("pregnant_or_breastfeeding") == "yes",
+            isotretinoin_last_6_months=data.get("isotretinoin_last_6_months") == "yes",
+            blood_thinners=data.get("blood_thinners") == "yes",
+            medications=data.get("medications", ""),
+            allergies=data.get("allergies", ""),
+            conditions=data.get("conditions", ""),
+        )
+
+    def consent(self) -> ConsentGiven:
+        return ConsentGiven(given=bool(self.cleaned_data.get("consent_by_phone")))
+
+    @property
+    def start(self) -> datetime.datetime | None:
+        data = self.cleaned_data
+        if data.get("start_date") and data.get("start_time"):
+            return _local_instant(data["start_date"], data["start_time"])
+        return None
+
+    def clean(self):
+        data = super().clean()
+        treatment = data.get("treatment")
+        if treatment is not None and treatment.is_medical:
+            for name in (
+                "date_of_birth",
+                "pregnant_or_breastfeeding",
+                "isotretinoin_last_6_months",
+                "blood_thinners",
+            ):
+                if not data.get(name):
+                    self.add_error(name, "Ask this for a medical treatment.")
+        if treatment is None or self.start is None or self.errors:
+            return data
+        try:
+            appointment_validate(
+                treatment=treatment,
+                practitioner=data.get("practitioner"),
+                start=self.start,
+                intake=self.intake_answers(),
+                consent=self.consent(),
+                enforce_notice=not data.get("allow_short_notice"),
+            )
+        except ValidationError as error:
+            _apply(self, error)
+        return data
+
+
+class AppointmentMoveForm(forms.ModelForm):
+    """Move an appointment: a new time and, optionally, another practitioner."""
+
+    start_date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+    start_time = forms.TimeField(label="New time", widget=forms.TimeInput(attrs={"type": "time"}))
+    new_practitioner = forms.ModelChoiceField(
+        label="Practitioner",
+        queryset=Practitioner.objects.active().select_related("role"),
+        required=False,
+        empty_label="Keep the same practitioner",
+    )
+    allow_short_notice = forms.BooleanField(label="Allow short notice", required=False)
+
+    class Meta:
+        model = Appointment
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            local = timezone.localtime(self.instance.start)
+            self.fields["start_date"].initial = local.date()
+            self.fields["start_time"].initial = local.time()
+
+    @property
+    def start(self) -> datetime.datetime | None:
+        data = self.cleaned_data
+        if data.get("start_date") and data.get("start_time"):
+            return _local_instant(data["start_date"], data["start_time"])
+        return None
+
+    def has_move(self) -> bool:
+        return self.start != self.instance.start or bool(self.cleaned_data.get("new_practitioner"))
+
+    def clean(self):
+        data = super().clean()
+        appointment = self.instance
+        if self.start is None or self.errors or not self.has_move():
+            return data
+        if appointment.status not in Appointment.CHANGEABLE_STATUSES:
+            raise ValidationError(
+                f"A {appointment.get_status_display()} appointment cannot be moved."
+            )
+        try:
+            appointment_validate(
+                treatment=appointment.treatment,
+                practitioner=data.get("new_practitioner") or appointment.practitioner,
+                start=self.start,
+                intake=stored_intake(appointment),
+                consent=ConsentGiven(given=True),
+                ignore_appointment=appointment,
+                enforce_notice=not data.get("allow_short_notice"),
+            )
+        except ValidationError as error:
+            _apply(self, error)
+        return data
