@@ -6,7 +6,7 @@ PIP := $(VENV)/bin/pip
 PORT ?= 8000
 WEB_CONCURRENCY ?= 2
 # Production-like settings for `make check` (nothing here is a real secret).
-PROD_ENV := DEBUG=0 HTTPS_ONLY=1 ALLOWED_HOSTS=spa.example.com \
+PROD_ENV := DEBUG=0 HTTPS_ONLY=1 ALLOWED_HOSTS=spa.example.com SITE_URL=https://spa.example.com \
 	SECRET_KEY=check-only-$$(date +%s)-a-long-random-looking-key-for-deploy-checks-0123456789
 
 .PHONY: run test serve lint fmt check bench audit clean

@@ -63,6 +63,7 @@ def _context(appointment: Appointment) -> dict[str, object]:
         "spa_name": settings.SPA_NAME,
         "spa_phone": settings.SPA_PHONE,
         "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
+        "site_url": settings.SITE_URL,
         "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
     }
 

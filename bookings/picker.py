@@ -111,13 +111,21 @@ def build_picker(
     previous_from = first_day - datetime.timedelta(days=STRIP_DAYS)
     next_from = first_day + datetime.timedelta(days=STRIP_DAYS)
     return Picker(
-        days=[DayChoice(day, len(by_day.get(day, [])), day == selected) for day in strip],
+        days=[
+            DayChoice(day, _time_count(by_day.get(day, []), merge_practitioners), day == selected)
+            for day in strip
+        ],
         selected_day=selected,
         parts=parts,
         previous_from=max(previous_from, today) if first_day > today else None,
         next_from=next_from if next_from <= last_day else None,
         first_day=first_day,
     )
+
+
+def _time_count(slots: list[Slot], merge_practitioners: bool) -> int:
+    """How many times the day offers: with "any practitioner" each start counts once."""
+    return len({slot.start for slot in slots}) if merge_practitioners else len(slots)
 
 
 def nearest_free_times(
@@ -141,14 +149,20 @@ def nearest_free_times(
         policy=policy,
         practitioner_id=practitioner_id,
     )
+    if practitioner_id is None:
+        # "Any practitioner": one button per time, not bound to whoever was free first.
+        distinct = {}
+        for slot in slots:
+            distinct.setdefault(slot.start, slot)
+        slots = list(distinct.values())
     slots.sort(key=lambda slot: abs((slot.start - around).total_seconds()))
     chosen = sorted(slots[:count], key=lambda slot: slot.start)
     return [
         SlotChoice(
             start_iso=slot.start.astimezone(policy.zone).isoformat(),
             local_start=slot.start.astimezone(policy.zone),
-            practitioner_id=slot.practitioner_id,
-            practitioner_name=slot.practitioner_name,
+            practitioner_id=slot.practitioner_id if practitioner_id else None,
+            practitioner_name=slot.practitioner_name if practitioner_id else None,
         )
         for slot in chosen
     ]

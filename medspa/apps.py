@@ -3,3 +3,7 @@ from django.contrib.admin.apps import AdminConfig
 
 class MedspaAdminConfig(AdminConfig):
     default_site = "medspa.auth.MedspaAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        from medspa import checks  # noqa: F401 (registers the deploy checks)

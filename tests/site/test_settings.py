@@ -13,6 +13,7 @@ PRODUCTION = {
     "HTTPS_ONLY": "1",
     "SECRET_KEY": "a-real-production-key-9f8e7d6c5b4a39281706f5e4d3c2b1a0-zyxwvutsrq",
     "ALLOWED_HOSTS": "spa.example.com",
+    "SITE_URL": "https://spa.example.com",
 }
 
 
@@ -42,6 +43,14 @@ def test_refuses_to_start_without_a_secret_key_when_debug_is_off():
 def test_starts_without_a_secret_key_in_debug():
     result = _manage("check", DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_deploy_check_warns_about_a_local_site_url():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING", **{**PRODUCTION, "SITE_URL": ""}
+    )
+    assert result.returncode != 0
+    assert "medspa.W001" in result.stdout + result.stderr
 
 
 def test_deploy_check_is_clean_with_production_settings():
