@@ -18,6 +18,8 @@ urlpatterns = [
         doctor_views.agreement_export,
         name="agreement_export",
     ),
+    path("staff/", doctor_views.staff_home, name="staff_home"),
+    path("accounts/home/", doctor_views.after_login, name="after_login"),
     path(
         "staff/appointments/<int:appointment_id>/record/",
         doctor_views.record_write,

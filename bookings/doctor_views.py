@@ -5,6 +5,7 @@ chart id is a 404; every read of a medical record is logged.
 """
 
 import csv
+import datetime
 import functools
 from collections.abc import Callable
 
@@ -410,3 +411,38 @@ def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "spa_zone": settings.TIME_ZONE,
         },
     )
+
+
+@practitioner_only
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """A practitioner's own medical appointments: today's, and recent ones to chart."""
+    me = request.practitioner
+    today = timezone.localdate()
+    appointments = (
+        Appointment.objects.filter(
+            practitioner=me,
+            treatment__kind="medical",
+            start__date__gte=today - datetime.timedelta(days=14),
+            start__date__lte=today + datetime.timedelta(days=1),
+        )
+        .exclude(status__in=Appointment.FREEING_STATUSES)
+        .select_related("client", "treatment")
+        .annotate(records=Count("treatment_records"))
+        .order_by("-start")
+    )
+    return render(request, "doctor/staff_home.html", {"appointments": appointments, "me": me})
+
+
+def after_login(request: HttpRequest) -> HttpResponse:
+    """Where each kind of staff member starts: doctors their queue, practitioners their
+    appointments, the front desk the admin."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    me = clinical.practitioner_of(request.user)
+    if me is not None and me.role.can_supervise:
+        return redirect("doctor:queue")
+    if me is not None:
+        return redirect("doctor:staff_home")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("treatments:home")

@@ -158,7 +158,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "/"
+LOGIN_REDIRECT_URL = "/accounts/home/"  # sends each kind of staff to their own start page
 LOGOUT_REDIRECT_URL = "/"
 
 # Staff and doctors need a TOTP second factor when STAFF_MFA is on.

@@ -428,3 +428,28 @@ def test_front_desk_reassigns_in_the_admin_without_seeing_answers(client, spa, p
     pending.refresh_from_db()
     assert pending.supervising_physician == other
     assert MedicalAuditLog.objects.filter(action="reassigned", user=frontdesk).exists()
+
+
+def test_each_kind_of_staff_lands_on_their_own_page_after_signing_in(client, spa, people):
+    for role, target in [
+        ("doctor A", "/doctor/"),
+        ("practitioner", "/staff/"),
+        ("front desk", "/admin/"),
+    ]:
+        as_user(client, people[role])
+        assert client.get("/accounts/home/")["Location"] == target
+
+
+def test_practitioner_home_lists_completed_appointments_to_chart(client, spa, people, pending):
+    review_decide(review=pending.review, user=spa.doctor.user, decision="approved")
+    Appointment.objects.filter(pk=pending.pk).update(
+        start=timezone.now() - datetime.timedelta(hours=2),
+        end=timezone.now() - datetime.timedelta(hours=1, minutes=30),
+        blocked_until=timezone.now() - datetime.timedelta(hours=1, minutes=20),
+        status="completed",
+    )
+    as_user(client, people["practitioner"])
+    page = client.get("/staff/").content.decode()
+    assert "Write record" in page and f"/staff/appointments/{pending.pk}/record/" in page
+    as_user(client, people["front desk"])
+    assert client.get("/staff/").status_code == 403
