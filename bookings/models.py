@@ -235,7 +235,7 @@ class Review(models.Model):
     """The supervising physician's review of a medical appointment before it happens."""
 
     class Decision(models.TextChoices):
-        PENDING = "pending", _("waiting for review")
+        PENDING = "pending", _("waiting")
         APPROVED = "approved", _("approved")
         DECLINED = "declined", _("declined")
 
