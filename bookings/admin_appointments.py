@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from bookings.admin_forms import AppointmentAddForm, AppointmentMoveForm
 from bookings.availability import Policy, day_bounds
+from bookings.csv_export import csv_cell
 from bookings.models import Appointment, AppointmentEvent, Client, Review
 from bookings.schedule import day_schedule
 from bookings.services import (
@@ -33,12 +34,6 @@ STATUS_ACTIONS = {
     "no_show": "No-show",
     "cancelled": "Cancel",
 }
-
-
-def csv_cell(value: object) -> str:
-    """Neutralise cells a spreadsheet would run as a formula (= + - @, tab, CR)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def parse_day(value: str | None) -> datetime.date:

@@ -93,15 +93,7 @@ class AppointmentAddForm(forms.ModelForm):
         treatment = data.get("treatment")
         if treatment is None or not treatment.is_medical or not data.get("date_of_birth"):
             return None
-        return IntakeAnswers(
-            date_of_birth=data["date_of_birth"],
-            pregnant_or_breastfeeding=data.get("pregnant_or_breastfeeding") == "yes",
-            isotretinoin_last_6_months=data.get("isotretinoin_last_6_months") == "yes",
-            blood_thinners=data.get("blood_thinners") == "yes",
-            medications=data.get("medications", ""),
-            allergies=data.get("allergies", ""),
-            conditions=data.get("conditions", ""),
-        )
+        return IntakeAnswers.from_form_data(data)
 
     def consent(self) -> ConsentGiven:
         return ConsentGiven(given=bool(self.cleaned_data.get("consent_by_phone")))

@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import clinical
+from bookings.csv_export import csv_cell
 from bookings.doctor_forms import ChartForm, DecisionForm
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
 from bookings.services import age_on, review_decide
@@ -262,12 +263,6 @@ def agreement_accept_view(request: HttpRequest, agreement_id: int) -> HttpRespon
     return redirect("doctor:supervised")
 
 
-def _csv_safe(value: object) -> str:
-    """Cells that a spreadsheet would run as a formula are prefixed with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 @physician_required
 def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
     """Everything an inspector asks about one agreement, as CSV: reviews, charts, co-signatures."""
@@ -292,15 +287,15 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
     writer.writerow(["Supervision agreement", agreement.pk])
-    writer.writerow(["Practitioner", _csv_safe(agreement.practitioner.display_name)])
-    writer.writerow(["Physician", _csv_safe(agreement.physician.display_name)])
+    writer.writerow(["Practitioner", csv_cell(agreement.practitioner.display_name)])
+    writer.writerow(["Physician", csv_cell(agreement.physician.display_name)])
     writer.writerow(["Valid", f"{agreement.valid_from} to {agreement.valid_until}"])
     accepted = (
         f"{agreement.accepted_by} at {timezone.localtime(agreement.accepted_at):%Y-%m-%d %H:%M}"
         if agreement.accepted_at
         else "not accepted"
     )
-    writer.writerow(["Accepted by the physician", _csv_safe(accepted)])
+    writer.writerow(["Accepted by the physician", csv_cell(accepted)])
     writer.writerow(["Charts to co-sign (%)", agreement.chart_review_percent])
     writer.writerow([])
     writer.writerow(
@@ -328,31 +323,31 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
         for record in records:
             writer.writerow(
                 [
-                    _csv_safe(timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M")),
-                    _csv_safe(appointment.client.full_name),
-                    _csv_safe(appointment.treatment.name),
-                    _csv_safe(appointment.get_status_display()),
-                    _csv_safe(review.get_decision_display() if review else ""),
-                    _csv_safe(
+                    csv_cell(timezone.localtime(appointment.start).strftime("%Y-%m-%d %H:%M")),
+                    csv_cell(appointment.client.full_name),
+                    csv_cell(appointment.treatment.name),
+                    csv_cell(appointment.get_status_display()),
+                    csv_cell(review.get_decision_display() if review else ""),
+                    csv_cell(
                         timezone.localtime(review.decided_at).strftime("%Y-%m-%d %H:%M")
                         if review and review.decided_at
                         else ""
                     ),
-                    _csv_safe(review.note if review else ""),
-                    _csv_safe(record.version if record else ""),
-                    _csv_safe(
+                    csv_cell(review.note if review else ""),
+                    csv_cell(record.version if record else ""),
+                    csv_cell(
                         timezone.localtime(record.created_at).strftime("%Y-%m-%d %H:%M")
                         if record
                         else ""
                     ),
-                    _csv_safe(record.product if record else ""),
-                    _csv_safe(record.lot_number if record else ""),
-                    _csv_safe(record.lot_expiry if record else ""),
-                    _csv_safe(("yes" if record.needs_cosign else "no") if record else ""),
-                    _csv_safe(
+                    csv_cell(record.product if record else ""),
+                    csv_cell(record.lot_number if record else ""),
+                    csv_cell(record.lot_expiry if record else ""),
+                    csv_cell(("yes" if record.needs_cosign else "no") if record else ""),
+                    csv_cell(
                         record.cosigned_by.display_name if record and record.cosigned_by else ""
                     ),
-                    _csv_safe(
+                    csv_cell(
                         timezone.localtime(record.cosigned_at).strftime("%Y-%m-%d %H:%M")
                         if record and record.cosigned_at
                         else ""

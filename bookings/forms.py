@@ -205,14 +205,8 @@ class BookingForm(forms.Form):
         if not self.treatment.is_medical:
             return None
         data = self.cleaned_data
-        return IntakeAnswers(
-            date_of_birth=data["date_of_birth"],
-            pregnant_or_breastfeeding=data["pregnant_or_breastfeeding"] == "yes",
-            isotretinoin_last_6_months=data["isotretinoin_last_6_months"] == "yes",
-            blood_thinners=data["blood_thinners"] == "yes",
-            medications=data.get("medications", ""),
-            allergies=data.get("allergies", ""),
-            conditions=data.get("conditions", ""),
+        return IntakeAnswers.from_form_data(
+            data,
             extra_answers={
                 code: (data[name] == "yes") if data.get(name) else None
                 for name, code in self.extra_questions

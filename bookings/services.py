@@ -61,6 +61,22 @@ class IntakeAnswers:
     # Further contraindication questions by code: True yes, False no, None unanswered.
     extra_answers: dict[str, bool | None] = field(default_factory=dict)
 
+    @classmethod
+    def from_form_data(
+        cls, data: dict, extra_answers: dict[str, bool | None] | None = None
+    ) -> "IntakeAnswers":
+        """From a form's cleaned data, where yes/no questions are "yes" or "no"."""
+        return cls(
+            date_of_birth=data["date_of_birth"],
+            pregnant_or_breastfeeding=data.get("pregnant_or_breastfeeding") == "yes",
+            isotretinoin_last_6_months=data.get("isotretinoin_last_6_months") == "yes",
+            blood_thinners=data.get("blood_thinners") == "yes",
+            medications=data.get("medications", ""),
+            allergies=data.get("allergies", ""),
+            conditions=data.get("conditions", ""),
+            extra_answers=extra_answers or {},
+        )
+
     def answer(self, code: str) -> bool | None:
         if code in STANDARD_QUESTIONS:
             return getattr(self, STANDARD_QUESTIONS[code])
