@@ -329,3 +329,21 @@ class TestAvailabilityApi:
 
     def test_unknown_treatment_is_404(self, client, spa, day):
         assert client.get(f"/api/availability/?treatment=nope&date={day}").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "seen"),
+    [
+        (0, "203.0.113.7", "127.0.0.1"),  # no proxy of ours: the header is the client's
+        (1, "198.51.100.9, 203.0.113.7", "203.0.113.7"),  # forged first hop ignored
+        (2, "198.51.100.9, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        (2, "203.0.113.7", "127.0.0.1"),  # fewer hops than proxies: not trusted
+    ],
+)
+def test_client_address_behind_a_counted_number_of_proxies(rf, settings, proxies, forwarded, seen):
+    from bookings.ratelimit import client_address
+
+    settings.TRUSTED_PROXY_COUNT = proxies
+    settings.TRUST_X_FORWARDED_FOR = False
+    request = rf.post("/book/x/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="127.0.0.1")
+    assert client_address(request) == seen
