@@ -212,7 +212,10 @@ BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)
 # A good-faith exam clears a client for this long (commonly a year: DOMAIN.md).
 GFE_VALID_MONTHS = env_int("GFE_VALID_MONTHS", 12, minimum=1)
 # Behind our own reverse proxy: take the client address it appends to X-Forwarded-For.
-TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)
+TRUST_X_FORWARDED_FOR = env_bool("TRUST_X_FORWARDED_FOR", False)  # same as a count of 1
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if TRUST_X_FORWARDED_FOR else 0)
+# `make bench` only: routes /bench/ceiling, a bare constant page (medspa/bench_views.py).
+BENCH_CEILING = env_bool("BENCH_CEILING", False)
 
 # Cache: Redis when REDIS_URL is set (shared by every gunicorn worker and machine).
 REDIS_URL = env_str("REDIS_URL")
