@@ -49,5 +49,19 @@ check: $(VENV)/.dev-installed
 	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
 	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
 
+# Load test on a fresh Postgres database (bench/run.py; BENCH_SECONDS, BENCH_ROUNDS).
+bench: $(VENV)/.runtime-installed
+	$(PY) bench/run.py
+
+# Lighthouse 12.2.3 (npm, locked in package-lock.json) with Debian's Chromium, against a
+# production-like server on a free port with a seeded database in /tmp; mobile; prints the
+# scores of four pages and fails below the targets (tools/audit/lighthouse.py).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+audit: $(VENV)/.runtime-installed node_modules/.installed
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(PY) tools/audit/lighthouse.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

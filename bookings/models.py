@@ -1,5 +1,6 @@
 """Clients, appointments, and the clinical records a medical booking carries."""
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -52,7 +53,19 @@ class Client(models.Model):
         return f"{self.first_name} {self.last_name}"
 
 
+# The longest an appointment can hold a practitioner: the longest treatment plus the
+# longest cleanup buffer (treatments.models' constraints). Lets range queries on
+# `start` use its index from both ends instead of scanning every earlier appointment.
+LONGEST_HOLD = datetime.timedelta(minutes=480 + 120)
+
+
 class AppointmentQuerySet(models.QuerySet):
+    def overlapping(
+        self, start: datetime.datetime, end: datetime.datetime
+    ) -> "AppointmentQuerySet":
+        """Appointments whose held time (start to blocked_until) touches [start, end)."""
+        return self.filter(start__gte=start - LONGEST_HOLD, start__lt=end, blocked_until__gt=start)
+
     def holding_time(self) -> "AppointmentQuerySet":
         """Appointments that occupy their practitioner's time (not cancelled or declined)."""
         return self.exclude(status__in=Appointment.FREEING_STATUSES)

@@ -54,7 +54,7 @@ def day_schedule(day: datetime.date, policy: Policy | None = None) -> DaySchedul
     zone = policy.zone
     bounds = day_bounds(day, day, zone)
     appointments = list(
-        Appointment.objects.filter(start__lt=bounds.end, end__gt=bounds.start)
+        Appointment.objects.overlapping(bounds.start, bounds.end)
         .exclude(status__in=Appointment.FREEING_STATUSES)
         .select_related("client", "treatment", "practitioner")
         .order_by("start")

@@ -64,8 +64,10 @@ def practitioner_days(
         practitioner_id__in=ids, starts_at__lt=bounds.end, ends_at__gt=bounds.start
     ).values_list("practitioner_id", "starts_at", "ends_at"):
         unavailable[practitioner_id].append(Interval(start, end))
-    busy = Appointment.objects.holding_time().filter(
-        practitioner_id__in=ids, start__lt=bounds.end, blocked_until__gt=bounds.start
+    busy = (
+        Appointment.objects.holding_time()
+        .overlapping(bounds.start, bounds.end)
+        .filter(practitioner_id__in=ids)
     )
     if ignore_appointment_id is not None:
         busy = busy.exclude(pk=ignore_appointment_id)

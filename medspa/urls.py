@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from medspa import views
+from medspa import bench_views, views
 
 admin.site.site_header = f"{settings.SPA_NAME}: front desk"
 admin.site.site_title = settings.SPA_NAME
@@ -26,3 +26,6 @@ if settings.SERVE_MEDIA:
             name="public_media",
         )
     )
+
+if settings.BENCH_CEILING:
+    urlpatterns.append(path("bench/ceiling", bench_views.ceiling))

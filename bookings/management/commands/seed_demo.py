@@ -5,6 +5,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from bookings.demo.bulk import BulkSeedError, seed_bulk
 from bookings.demo.catalogue import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
 from bookings.demo.seed import DemoDataError, seed_demo
 from treatments.models import Treatment
@@ -29,8 +30,39 @@ class Command(BaseCommand):
             action="store_true",
             help="Run even though DEBUG is off. The demo logins have a published password.",
         )
+        parser.add_argument(
+            "--clients",
+            type=_not_negative,
+            default=0,
+            metavar="N",
+            help="Then add N clients (bulk volume for benchmarks).",
+        )
+        parser.add_argument(
+            "--appointments",
+            type=_not_negative,
+            default=0,
+            metavar="M",
+            help="Then add M appointments over the past nine and the next three months, "
+            "inside every booking rule (adds practitioners when the demo staff cannot "
+            "hold them all).",
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=1,
+            help="Random seed of the bulk data (the same seed gives the same data).",
+        )
 
-    def handle(self, *args, if_empty: bool, allow_production: bool, **options) -> None:
+    def handle(
+        self,
+        *args,
+        if_empty: bool,
+        allow_production: bool,
+        clients: int = 0,
+        appointments: int = 0,
+        seed: int = 1,
+        **options,
+    ) -> None:
         if not settings.DEBUG and not allow_production:
             raise CommandError(
                 "Refusing to load demo data with DEBUG off: the demo accounts have a published "
@@ -64,3 +96,26 @@ class Command(BaseCommand):
         )
         for username, who in result.logins:
             self.stdout.write(f"  {username:<10} {who}")
+        if clients or appointments:
+            self._bulk(clients, appointments, seed)
+
+    def _bulk(self, clients: int, appointments: int, seed: int) -> None:
+        try:
+            bulk = seed_bulk(clients=clients, appointments=appointments, seed=seed)
+        except BulkSeedError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Bulk data: {bulk.clients} clients and {bulk.appointments} appointments "
+                f"({bulk.medical} medical, {bulk.practitioners_used} practitioners, "
+                f"{bulk.practitioners_added} of them added) from {bulk.first_day} to "
+                f"{bulk.last_day} in {bulk.seconds:.1f} s."
+            )
+        )
+
+
+def _not_negative(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number

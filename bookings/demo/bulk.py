@@ -1,0 +1,916 @@
+"""Bulk volume for benchmarks: `manage.py seed_demo --clients N --appointments M`.
+
+Adds N clients and M appointments spread over about nine months back and three
+months ahead, fast (bulk inserts), and inside every booking rule:
+
+- each appointment inside one of its practitioner's working blocks, on the slot grid,
+  with the treatment plus its cleanup buffer fitting the block;
+- no overlap per practitioner (start .. blocked_until), none with time off or with
+  appointments already in the database (a second run adds more, never overlapping);
+- the practitioner qualified for the treatment and of a role allowed to perform it,
+  with a valid licence that day;
+- medical ones only on days a physician supervises that practitioner for that
+  treatment (practitioners.supervision.physician_from_agreements), with the client
+  old enough, an intake, a consent and the doctor's review (approved before it
+  happened; a good-faith exam on record where the treatment needs one);
+- future ones no further ahead than online booking allows.
+
+The same rules hold for a hand-booked appointment (bookings/services.py); calling the
+service once per row would take an hour for 100,000 rows, so this plans each
+practitioner's calendar in memory, walking each working block in time order, and
+writes the rows with bulk_create. On Postgres the exclusion constraint double-checks.
+
+A spa's staff can only hold so many appointments: eight demo practitioners do
+about 15,000 a year. When M needs more hands than the demo staff have, extra
+practitioners are added (named, with weekly hours copied from the demo staff and,
+for the medical ones, a supervision agreement accepted by a demo physician).
+
+Deterministic: the same seed, database state and day give the same rows.
+"""
+
+import datetime
+import heapq
+import io
+import json
+import math
+import random
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.db import connection, models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from bookings.availability import (
+    Interval,
+    Policy,
+    PractitionerDay,
+    block_instants,
+    grid_times,
+    to_instant,
+    wall_clock_exists,
+)
+from bookings.clinical import gfe_expiry
+from bookings.demo import catalogue
+from bookings.models import (
+    Appointment,
+    Client,
+    Consent,
+    GoodFaithExam,
+    Intake,
+    Review,
+    new_token,
+)
+from bookings.services import DEFAULT_CONSENT, STANDARD_QUESTIONS, age_on
+from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
+from practitioners.supervision import physician_from_agreements
+from treatments.models import MEDICAL_MINIMUM_AGE, Role, Treatment, TreatmentContraindication
+
+DAYS_BACK = 274  # about nine months
+# A medical booking made this recently is still waiting for the doctor.
+PENDING_REVIEW_WITHIN = datetime.timedelta(hours=12)
+# Share of grid times left free while walking a block (a busy, not a full, calendar).
+GAP_CHANCE = 0.1
+BATCH_SIZE = 2000
+# Aim a little above M so that sampling exactly M is always possible.
+CAPACITY_MARGIN = 1.05
+
+_FIRST_NAMES_TEXT = (
+    "Olivia Emma Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella "
+    "Elizabeth Camila Luna Sofia Avery Mila Aria Scarlett Penelope Layla Chloe Victoria "
+    "Madison Eleanor Grace Nora Riley Zoey Hannah Hazel Lily Ellie Violet Lillian Zoe "
+    "Stella Aurora Natalie Emilia Everly Leah Aubrey Willow Addison Lucy Audrey Bella "
+    "Nova Brooklyn Paisley Savannah Claire Skylar Isla Genesis Naomi Elena Caroline Liam "
+    "Noah Oliver James Elijah William Henry Lucas Benjamin Theodore Mateo Levi Sebastian "
+    "Daniel Jack Michael Alexander Owen Asher Samuel Ethan Leo Jackson Mason Ezra John "
+    "Hudson Luca Aiden Joseph David Jacob Logan Luke Julian Gabriel Grayson"
+)
+FIRST_NAMES = _FIRST_NAMES_TEXT.split()
+_LAST_NAMES_TEXT = (
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez "
+    "Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson "
+    "White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright "
+    "Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell "
+    "Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins "
+    "Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper "
+    "Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez "
+    "Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel"
+)
+LAST_NAMES = _LAST_NAMES_TEXT.split()
+USER_AGENTS = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/124.0 Safari/537.36",
+    "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
+    "Version/17.4 Safari/605.1.15",
+)
+
+
+@dataclass(frozen=True)
+class StaffTemplate:
+    """A kind of extra practitioner: role, title after the name, treatments by category."""
+
+    role: str
+    suffix: str
+    categories: tuple[str, ...]
+    slugs: tuple[str, ...] = ()
+
+
+# Half day spa, half medical, in the order extra staff are hired.
+STAFF_TEMPLATES = (
+    StaffTemplate(catalogue.ESTHETICIAN, "", ("facials",), ("clinical-acne-treatment",)),
+    StaffTemplate(catalogue.ESTHETICIAN, "", ("body-treatments", "massage")),
+    StaffTemplate(catalogue.REGISTERED_NURSE, ", RN", ("injectables",), ("medium-chemical-peel",)),
+    StaffTemplate(catalogue.ESTHETICIAN, "", ("facials", "peels"), ("sea-salt-glow",)),
+    StaffTemplate(catalogue.REGISTERED_NURSE, ", RN", ("laser-and-light", "clinical-skin")),
+    StaffTemplate(catalogue.ESTHETICIAN, "", ("massage", "body-treatments")),
+    StaffTemplate(catalogue.NURSE_PRACTITIONER, ", NP", ("injectables", "clinical-skin")),
+    StaffTemplate(catalogue.PHYSICIAN_ASSISTANT, ", PA-C", ("laser-and-light", "injectables")),
+)
+
+
+class BulkSeedError(Exception):
+    """The bulk data cannot be added (no clients, no staff, nothing bookable)."""
+
+
+@dataclass
+class BulkResult:
+    clients: int = 0
+    appointments: int = 0
+    medical: int = 0
+    practitioners_added: int = 0
+    practitioners_used: int = 0
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
+    seconds: float = 0.0
+
+
+@dataclass
+class _Staff:
+    """One practitioner as the planner sees them (all loaded once)."""
+
+    practitioner: Practitioner
+    treatments: list[Treatment]
+    weekly: dict[int, list[tuple[datetime.time, datetime.time]]]
+    agreements: list[SupervisionAgreement]
+    busy: PractitionerDay | None = None
+
+
+@dataclass
+class _Placement:
+    staff: _Staff
+    treatment: Treatment
+    day: datetime.date
+    start: datetime.datetime
+    physician: Practitioner | None
+    weight: float
+
+
+@dataclass
+class _Plan:
+    policy: Policy
+    now: datetime.datetime
+    today: datetime.date
+    first_day: datetime.date
+    last_day: datetime.date
+    rng: random.Random
+    staff: list[_Staff] = field(default_factory=list)
+    pool: list[_Placement] = field(default_factory=list)
+    added: int = 0
+
+
+def seed_bulk(
+    *,
+    clients: int,
+    appointments: int,
+    seed: int = 1,
+    now: datetime.datetime | None = None,
+    days_back: int = DAYS_BACK,
+    days_ahead: int | None = None,
+    policy: Policy | None = None,
+) -> BulkResult:
+    """Add `clients` clients and `appointments` appointments (see the module docstring)."""
+    began = time.monotonic()
+    policy = policy or Policy.from_settings()
+    now = now or timezone.now()
+    today = now.astimezone(policy.zone).date()
+    # Never further ahead than a client may book online.
+    ahead = policy.max_advance_days - 1 if days_ahead is None else days_ahead
+    ahead = min(ahead, policy.max_advance_days - 1)
+    plan = _Plan(
+        policy=policy,
+        now=now,
+        today=today,
+        first_day=today - datetime.timedelta(days=days_back),
+        last_day=today + datetime.timedelta(days=ahead),
+        rng=random.Random(seed),  # noqa: S311 (made-up demo data, not secrets)
+    )
+    result = BulkResult(first_day=plan.first_day, last_day=plan.last_day)
+    with transaction.atomic(), _timestamps_as_given():
+        people = _create_clients(plan, clients)
+        result.clients = clients
+        if appointments > 0:
+            if not people:
+                people = _existing_clients()
+            if not people:
+                raise BulkSeedError("There are no clients to book for: pass --clients N.")
+            _plan_calendar(plan, appointments)
+            chosen = _choose(plan, appointments)
+            result.medical = _write(plan, chosen, people)
+            result.appointments = len(chosen)
+            result.practitioners_used = len({p.staff.practitioner.pk for p in chosen})
+        result.practitioners_added = plan.added
+    result.seconds = time.monotonic() - began
+    return result
+
+
+@contextmanager
+def _timestamps_as_given() -> Iterator[None]:
+    """Let bulk rows keep the created/updated times we give them (a booking made last
+    spring was created last spring), instead of auto_now/auto_now_add's "now"."""
+    touched = []
+    for model in (Client, Appointment, Intake, Review, GoodFaithExam):
+        for model_field in model._meta.concrete_fields:
+            if isinstance(model_field, models.DateField) and (
+                model_field.auto_now or model_field.auto_now_add
+            ):
+                touched.append((model_field, model_field.auto_now, model_field.auto_now_add))
+                model_field.auto_now = model_field.auto_now_add = False
+    try:
+        yield
+    finally:
+        for model_field, auto_now, auto_now_add in touched:
+            model_field.auto_now, model_field.auto_now_add = auto_now, auto_now_add
+
+
+def _batch() -> int | None:
+    # SQLite: Django works out the largest batch its parameter limit allows.
+    return BATCH_SIZE if connection.vendor == "postgresql" else None
+
+
+# Clients --------------------------------------------------------------------------
+
+
+def _create_clients(plan: _Plan, count: int) -> list[Client]:
+    if count <= 0:
+        return []
+    rng = plan.rng
+    # Numbered after the highest id so far: unique emails on every run.
+    base = (Client.objects.aggregate(top=models.Max("pk"))["top"] or 0) + 1
+    # Known to the spa before any of their bookings (made up to 90 days ahead).
+    joined_from = plan.now - datetime.timedelta(days=(plan.today - plan.first_day).days + 490)
+    people = []
+    for number in range(base, base + count):
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        age_days = rng.randint(23 * 365, 72 * 365)
+        joined = joined_from + datetime.timedelta(seconds=rng.randint(0, 400 * 86400))
+        people.append(
+            Client(
+                first_name=first,
+                last_name=last,
+                email=f"{first}.{last}.{number}@example.com".lower(),
+                phone=f"(212) 555-{rng.randint(0, 9999):04d}",
+                date_of_birth=plan.today - datetime.timedelta(days=age_days),
+                created_at=joined,
+                updated_at=joined,
+            )
+        )
+    return Client.objects.bulk_create(people, batch_size=_batch())
+
+
+def _existing_clients() -> list[Client]:
+    return list(
+        Client.objects.filter(date_of_birth__isnull=False).only("pk", "date_of_birth", "email")
+    )
+
+
+# Planning -------------------------------------------------------------------------
+
+
+def _load_staff(plan: _Plan, practitioner_ids: list[int] | None = None) -> list[_Staff]:
+    """Practitioners with hours, what they may perform, agreements and busy time."""
+    practitioners = (
+        Practitioner.objects.active()
+        .select_related("role")
+        .prefetch_related(
+            "working_hours",
+            models.Prefetch(
+                "qualified_treatments",
+                queryset=Treatment.objects.active().prefetch_related(
+                    "allowed_roles", "contraindication_rules__contraindication"
+                ),
+            ),
+        )
+        .order_by("pk")
+    )
+    if practitioner_ids is not None:
+        practitioners = practitioners.filter(pk__in=practitioner_ids)
+    practitioners = list(practitioners)
+    ids = [p.pk for p in practitioners]
+    agreements: dict[int, list[SupervisionAgreement]] = defaultdict(list)
+    for agreement in (
+        SupervisionAgreement.objects.accepted()
+        .filter(practitioner_id__in=ids)
+        .select_related("physician__role")
+        .prefetch_related("treatments")
+    ):
+        agreements[agreement.practitioner_id].append(agreement)
+    window = Interval(
+        to_instant(plan.first_day, datetime.time.min, plan.policy.zone),
+        to_instant(plan.last_day + datetime.timedelta(days=1), datetime.time.min, plan.policy.zone),
+    )
+    unavailable: dict[int, list[Interval]] = defaultdict(list)
+    for practitioner_id, start, end in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
+        unavailable[practitioner_id].append(Interval(start, end))
+    for practitioner_id, start, end in (
+        Appointment.objects.holding_time()
+        .filter(practitioner_id__in=ids, start__lt=window.end, blocked_until__gt=window.start)
+        .values_list("practitioner_id", "start", "blocked_until")
+    ):
+        unavailable[practitioner_id].append(Interval(start, end))
+
+    staff = []
+    for practitioner in practitioners:
+        weekly: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
+        for block in sorted(practitioner.working_hours.all(), key=lambda b: b.starts_at):
+            weekly[block.weekday].append((block.starts_at, block.ends_at))
+        treatments = sorted(
+            (
+                t
+                for t in practitioner.qualified_treatments.all()
+                if t.role_may_perform(practitioner.role)
+            ),
+            key=lambda t: t.pk,
+        )
+        if not treatments or not weekly:
+            continue
+        staff.append(
+            _Staff(
+                practitioner=practitioner,
+                treatments=treatments,
+                weekly=dict(weekly),
+                agreements=agreements[practitioner.pk],
+                busy=PractitionerDay(
+                    practitioner_id=practitioner.pk,
+                    name=practitioner.display_name,
+                    weekly_blocks=dict(weekly),
+                    unavailable=unavailable[practitioner.pk],
+                ),
+            )
+        )
+    return staff
+
+
+def _weight(plan: _Plan, day: datetime.date) -> float:
+    """How full a day's calendar ends up: the past busy, the future thinning out."""
+    if day <= plan.today:
+        return 0.95
+    ahead = (day - plan.today).days / max(1, (plan.last_day - plan.today).days)
+    return max(0.15, 0.9 - 0.75 * ahead)
+
+
+def _pool_for(plan: _Plan, staff: _Staff) -> list[_Placement]:
+    """Every appointment this practitioner could have: each block walked in time order."""
+    rng = plan.rng
+    zone = plan.policy.zone
+    practitioner = staff.practitioner
+    placements = []
+    day = plan.first_day
+    while day <= plan.last_day:
+        blocks = staff.weekly.get(day.weekday())
+        if blocks and practitioner.licence_valid_on(day):
+            options = []
+            for treatment in staff.treatments:
+                physician = None
+                if treatment.is_medical:
+                    physician = physician_from_agreements(
+                        staff.agreements, practitioner=practitioner, treatment=treatment, day=day
+                    )
+                    if physician is None:
+                        continue  # nobody supervises this on that day: no medical booking
+                options.append((treatment, physician))
+            if options:
+                weight = _weight(plan, day)
+                for starts, ends in blocks:
+                    placements.extend(
+                        _walk_block(plan, staff, day, starts, ends, options, weight, rng, zone)
+                    )
+        day += datetime.timedelta(days=1)
+    return placements
+
+
+def _walk_block(plan, staff, day, starts, ends, options, weight, rng, zone) -> list[_Placement]:
+    block = block_instants(day, starts, ends, zone)
+    free_from = block.start
+    found = []
+    for start in _grid_instants(plan, day, starts, ends, zone):
+        if start < free_from or start < block.start:
+            continue
+        if rng.random() < GAP_CHANCE:
+            continue
+        fitting = [
+            (treatment, physician)
+            for treatment, physician in options
+            if start + _busy(treatment) <= block.end
+        ]
+        if not fitting:
+            break
+        treatment, physician = fitting[rng.randrange(len(fitting))]
+        busy_until = start + _busy(treatment)
+        if not staff.busy.is_free(start, busy_until):
+            continue
+        found.append(_Placement(staff, treatment, day, start, physician, weight))
+        free_from = busy_until
+    return found
+
+
+def _grid_instants(
+    plan: _Plan, day: datetime.date, starts: datetime.time, ends: datetime.time, zone
+) -> Iterator[datetime.datetime]:
+    """The block's grid times as instants, skipping wall-clock times that do not exist.
+
+    On a day without a clock change every grid time is the first one plus whole
+    slots (cheap); on a change-over day each one goes through the zone rules.
+    """
+    walls = list(grid_times(starts, ends, plan.policy.slot_minutes))
+    if not walls:
+        return
+    morning = datetime.datetime.combine(day, datetime.time.min, zone).utcoffset()
+    night = datetime.datetime.combine(day, datetime.time(23, 59), zone).utcoffset()
+    if morning == night:
+        first = to_instant(day, walls[0], zone)
+        step = datetime.timedelta(minutes=plan.policy.slot_minutes)
+        for index in range(len(walls)):
+            yield first + step * index
+        return
+    for wall in walls:
+        if wall_clock_exists(day, wall, zone):
+            yield to_instant(day, wall, zone)
+
+
+def _busy(treatment: Treatment) -> datetime.timedelta:
+    minutes = treatment.duration_minutes + treatment.buffer_minutes
+    found = _BUSY.get(minutes)
+    if found is None:
+        found = _BUSY[minutes] = datetime.timedelta(minutes=minutes)
+    return found
+
+
+_BUSY: dict[int, datetime.timedelta] = {}
+
+
+def _plan_calendar(plan: _Plan, wanted: int) -> None:
+    """Fill plan.pool with candidate appointments, hiring extra staff until M fit."""
+    plan.staff = _load_staff(plan)
+    for staff in plan.staff:
+        plan.pool.extend(_pool_for(plan, staff))
+    if not plan.staff:
+        raise BulkSeedError("No active practitioner has working hours: run seed_demo first.")
+    full_timers = [s for s in plan.staff if not s.practitioner.role.can_supervise]
+    per_person = (
+        sum(p.weight for p in plan.pool if not p.staff.practitioner.role.can_supervise)
+        / len(full_timers)
+        if full_timers
+        else 1000.0
+    )
+    for _round in range(20):
+        capacity = sum(p.weight for p in plan.pool)
+        deficit = wanted * CAPACITY_MARGIN - capacity
+        if deficit <= 0:
+            return
+        hired = _hire(plan, max(1, math.ceil(deficit / max(per_person, 1.0))))
+        new_staff = _load_staff(plan, [p.pk for p in hired])
+        new_pool = [placement for staff in new_staff for placement in _pool_for(plan, staff)]
+        plan.staff.extend(new_staff)
+        plan.pool.extend(new_pool)
+        if new_staff:
+            per_person = sum(p.weight for p in new_pool) / len(new_staff)
+    raise BulkSeedError(f"Could not make room for {wanted} appointments.")
+
+
+def _hire(plan: _Plan, count: int) -> list[Practitioner]:
+    """Extra practitioners (the demo staff cannot hold a busy year on their own)."""
+    rng = plan.rng
+    roles = {role.code: role for role in Role.objects.all()}
+    treatments = list(
+        Treatment.objects.active().select_related("category").prefetch_related("allowed_roles")
+    )
+    physicians = list(
+        Practitioner.objects.active()
+        .filter(role__can_supervise=True, user__isnull=False)
+        .select_related("role", "user")
+        .order_by("pk")
+    )
+    physicians = [
+        doctor
+        for doctor in physicians
+        if doctor.licence_valid_on(plan.last_day + datetime.timedelta(days=180))
+    ]
+    taken = set(Practitioner.objects.values_list("slug", flat=True))
+    number = Practitioner.objects.count() + 1
+    hours = [spec.hours for spec in catalogue.PRACTITIONERS if len(spec.hours) >= 5]
+    valid_from = plan.first_day - datetime.timedelta(days=30)
+    hired, qualified, blocks, agreements, holidays = [], [], [], [], []
+    while len(hired) < count:
+        template = STAFF_TEMPLATES[(number - 1) % len(STAFF_TEMPLATES)]
+        role = roles.get(template.role)
+        if role is None:
+            raise BulkSeedError(f"The role {template.role!r} is missing: run migrate.")
+        performs = [
+            t
+            for t in treatments
+            if (t.category.slug in template.categories or t.slug in template.slugs)
+            and t.role_may_perform(role)
+            and (not t.is_medical or role.can_supervise or physicians)
+        ]
+        first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+        slug = f"{slugify(f'{first} {last}')}-{number}"
+        number += 1
+        if slug in taken or not performs:
+            continue
+        taken.add(slug)
+        practitioner = Practitioner(
+            display_name=f"{first} {last}{template.suffix}",
+            slug=slug,
+            role=role,
+            licence_number=f"{role.code[:2].upper()}-{7000000 + number}",
+            licence_expires_on=plan.last_day + datetime.timedelta(days=rng.randint(200, 700)),
+            bio=f"Joined Lumen's growing team as {role.name.lower()}.",
+            display_order=1000 + number,
+        )
+        hired.append(practitioner)
+        qualified.append(performs)
+        blocks.append(hours[(number + rng.randrange(len(hours))) % len(hours)])
+        if any(t.is_medical for t in performs) and not role.can_supervise:
+            agreements.append((practitioner, physicians[number % len(physicians)]))
+        holidays.append(plan.first_day + datetime.timedelta(days=rng.randint(0, DAYS_BACK - 10)))
+    Practitioner.objects.bulk_create(hired)
+    Through = Practitioner.qualified_treatments.through
+    Through.objects.bulk_create(
+        Through(practitioner_id=p.pk, treatment_id=t.pk)
+        for p, performs in zip(hired, qualified, strict=True)
+        for t in performs
+    )
+    WorkingHours.objects.bulk_create(
+        WorkingHours(practitioner=p, weekday=weekday, starts_at=starts, ends_at=ends)
+        for p, week in zip(hired, blocks, strict=True)
+        for weekday, starts, ends in _parse_hours(week)
+    )
+    TimeOff.objects.bulk_create(
+        TimeOff(
+            practitioner=p,
+            starts_at=to_instant(first_off, datetime.time.min, plan.policy.zone),
+            ends_at=to_instant(
+                first_off + datetime.timedelta(days=5), datetime.time.min, plan.policy.zone
+            ),
+            reason="Holiday",
+        )
+        for p, first_off in zip(hired, holidays, strict=True)
+    )
+    accepted_at = to_instant(
+        valid_from - datetime.timedelta(days=7), datetime.time(10, 30), plan.policy.zone
+    )
+    SupervisionAgreement.objects.bulk_create(
+        SupervisionAgreement(
+            practitioner=practitioner,
+            physician=physician,
+            valid_from=valid_from,
+            valid_until=plan.last_day + datetime.timedelta(days=180),
+            covers_all_qualified=True,
+            chart_review_percent=25,
+            accepted_by=physician.user,
+            accepted_at=accepted_at,
+            notes="Standing orders for the medical treatments they are qualified for.",
+        )
+        for practitioner, physician in agreements
+    )
+    plan.added += len(hired)
+    return hired
+
+
+def _parse_hours(week: dict[str, str]) -> Iterator[tuple[int, datetime.time, datetime.time]]:
+    days = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
+    for day, text in week.items():
+        for block in text.split():
+            starts, ends = (datetime.time.fromisoformat(part) for part in block.split("-"))
+            yield days[day], starts, ends
+
+
+def _choose(plan: _Plan, wanted: int) -> list[_Placement]:
+    """Exactly `wanted` placements, each kept with a chance that follows its weight
+    (weighted sampling without replacement). Dropping rows never makes an overlap."""
+    rng = plan.rng
+    keyed = (
+        (rng.random() ** (1.0 / placement.weight), index)
+        for index, placement in enumerate(plan.pool)
+    )
+    chosen = [plan.pool[index] for _, index in heapq.nlargest(wanted, keyed)]
+    if len(chosen) < wanted:
+        raise BulkSeedError(f"Only {len(chosen)} appointments fit, not {wanted}.")
+    chosen.sort(key=lambda p: (p.staff.practitioner.pk, p.start))
+    return chosen
+
+
+# Writing --------------------------------------------------------------------------
+
+
+@dataclass
+class _Story:
+    """What happened to one appointment, in order: booked, reviewed, then its end."""
+
+    status: str
+    source: str
+    created_at: datetime.datetime
+    decided_at: datetime.datetime | None = None
+    cancelled_at: datetime.datetime | None = None
+    closed_at: datetime.datetime | None = None  # checked in / completed / no-show noted
+
+
+def _story(plan: _Plan, placement: _Placement) -> _Story:
+    rng = plan.rng
+    now = plan.now
+    treatment = placement.treatment
+    start = placement.start
+    end = start + datetime.timedelta(minutes=treatment.duration_minutes)
+    source = Appointment.Source.ONLINE if rng.random() < 0.7 else Appointment.Source.FRONT_DESK
+    earliest = start - datetime.timedelta(days=plan.policy.max_advance_days)
+    notice = plan.policy.min_notice + datetime.timedelta(hours=1)
+    if start > now:
+        # Booked some time between the furthest advance allowed and a moment ago.
+        latest = min(now - datetime.timedelta(minutes=5), start - notice)
+        span = max(0.0, (latest - earliest).total_seconds())
+        created = latest - datetime.timedelta(seconds=span * rng.random())
+    else:
+        lead_days = min(rng.expovariate(1 / 14), plan.policy.max_advance_days - 1)
+        created = start - max(notice, datetime.timedelta(days=lead_days))
+    story = _Story(status=Appointment.Status.CONFIRMED, source=source, created_at=created)
+    if treatment.is_medical:
+        if start > now and created > now - PENDING_REVIEW_WITHIN:
+            story.status = Appointment.Status.PENDING_REVIEW
+        else:
+            until = min(start, now)
+            story.decided_at = created + (until - created) * rng.uniform(0.05, 0.6)
+    if end <= now:
+        roll = rng.random()
+        if roll < 0.1:
+            story.status = Appointment.Status.CANCELLED
+            after = story.decided_at or created
+            story.cancelled_at = after + (start - after) * rng.uniform(0.2, 0.95)
+        elif roll < 0.15:
+            story.status = Appointment.Status.NO_SHOW
+            story.closed_at = start + datetime.timedelta(minutes=20)
+        else:
+            story.status = Appointment.Status.COMPLETED
+            story.closed_at = end + datetime.timedelta(minutes=5)
+    elif start <= now:
+        story.status = Appointment.Status.CHECKED_IN
+        story.closed_at = start - datetime.timedelta(minutes=10)
+    if story.closed_at is not None and story.closed_at > now:
+        story.closed_at = now
+    return story
+
+
+def _pick_client(plan: _Plan, people: list[Client], placement: _Placement) -> Client | None:
+    treatment = placement.treatment
+    minimum = treatment.minimum_age
+    if treatment.is_medical:
+        minimum = max(minimum, MEDICAL_MINIMUM_AGE)
+    for _try in range(20):
+        person = people[plan.rng.randrange(len(people))]
+        if age_on(person.date_of_birth, placement.day) >= minimum:
+            return person
+    return None
+
+
+def _write(plan: _Plan, chosen: list[_Placement], people: list[Client]) -> int:
+    """Appointments, then the intake, consent and review of each medical one, and the
+    good-faith exams approvals relied on. Rows are plain dicts (building 300,000 model
+    instances alone takes longer than inserting them)."""
+    rng = plan.rng
+    rows: list[dict] = []
+    medical: list[tuple[dict, _Placement, Client, _Story]] = []
+    online = Appointment.Source.ONLINE
+    for placement in chosen:
+        person = _pick_client(plan, people, placement)
+        if person is None:
+            raise BulkSeedError("Too few adult clients for the medical treatments: add --clients.")
+        treatment = placement.treatment
+        story = _story(plan, placement)
+        end = placement.start + datetime.timedelta(minutes=treatment.duration_minutes)
+        changed = max(
+            t
+            for t in (story.created_at, story.decided_at, story.cancelled_at, story.closed_at)
+            if t is not None
+        )
+        happened = placement.start < plan.now and story.status != Appointment.Status.CANCELLED
+        row = {
+            "token": new_token(),
+            "client_id": person.pk,
+            "treatment_id": treatment.pk,
+            "practitioner_id": placement.staff.practitioner.pk,
+            "supervising_physician_id": placement.physician.pk if placement.physician else None,
+            "start": placement.start,
+            "end": end,
+            "blocked_until": end + datetime.timedelta(minutes=treatment.buffer_minutes),
+            "price": Decimal(treatment.price),
+            "status": story.status,
+            "source": story.source,
+            "client_notes": "",
+            "submission_key": None,
+            "reminder_sent_at": placement.start - datetime.timedelta(hours=23)
+            if happened
+            else None,
+            "cancelled_at": story.cancelled_at,
+            "created_at": story.created_at,
+            "updated_at": changed,
+        }
+        rows.append(row)
+        if treatment.is_medical:
+            medical.append((row, placement, person, story))
+    ids = _insert(Appointment, rows)
+    for row, pk in zip(rows, ids, strict=True):
+        row["id"] = pk
+
+    _insert(
+        Intake,
+        [_intake(rng, row, placement, person, story) for row, placement, person, story in medical],
+    )
+    _insert(
+        Consent,
+        [
+            {
+                "appointment_id": row["id"],
+                "text": placement.treatment.consent_text or DEFAULT_CONSENT,
+                "consented_at": story.created_at,
+                "ip_address": f"198.51.100.{rng.randint(1, 254)}"
+                if story.source == online
+                else None,
+                "user_agent": rng.choice(USER_AGENTS) if story.source == online else "",
+            }
+            for row, placement, _person, story in medical
+        ],
+    )
+    _insert(
+        Review,
+        [
+            {
+                "appointment_id": row["id"],
+                "physician_id": placement.physician.pk,
+                "decision": Review.Decision.APPROVED
+                if story.decided_at
+                else Review.Decision.PENDING,
+                "note": "",
+                "decided_at": story.decided_at,
+                "created_at": story.created_at,
+            }
+            for row, placement, _person, story in medical
+        ],
+    )
+    _write_exams(plan, medical)
+    return len(medical)
+
+
+def _intake(
+    rng: random.Random, row: dict, placement: _Placement, person: Client, story: _Story
+) -> dict:
+    """All answers no, but now and then a relative contraindication for the doctor."""
+    answers: dict[str, bool] = {}
+    flags = []
+    for rule in placement.treatment.contraindication_rules.all():
+        condition = rule.contraindication
+        says_yes = (
+            rule.severity == TreatmentContraindication.Severity.RELATIVE and rng.random() < 0.06
+        )
+        answers[condition.code] = says_yes
+        if says_yes:
+            flags.append({"code": condition.code, "name": condition.name, "severity": "relative"})
+    return {
+        "appointment_id": row["id"],
+        "date_of_birth": person.date_of_birth,
+        "pregnant_or_breastfeeding": answers.get("pregnant-or-breastfeeding", False),
+        "isotretinoin_last_6_months": answers.get("isotretinoin-last-6-months", False),
+        "blood_thinners": answers.get("blood-thinners", False),
+        "medications": "",
+        "allergies": "",
+        "conditions": "",
+        "extra_answers": {
+            code: answer for code, answer in answers.items() if code not in STANDARD_QUESTIONS
+        },
+        "flags": flags,
+        "created_at": story.created_at,
+    }
+
+
+def _write_exams(plan: _Plan, medical: list[tuple[dict, _Placement, Client, _Story]]) -> None:
+    """A good-faith exam wherever an approved appointment needs one: the physician's
+    exam recorded at the review, valid for GFE_VALID_MONTHS (bookings/clinical.py)."""
+    zone = plan.policy.zone
+    needing: dict[int, list[tuple[dict, _Placement, _Story]]] = defaultdict(list)
+    for row, placement, person, story in medical:
+        if placement.treatment.requires_gfe and story.decided_at is not None:
+            needing[person.pk].append((row, placement, story))
+    fallback_user = None
+    exams = []
+    for client_id, entries in needing.items():
+        entries.sort(key=lambda entry: entry[0]["start"])
+        covered_until = None
+        for row, placement, story in entries:
+            if covered_until is not None and placement.day <= covered_until:
+                continue
+            physician = placement.physician
+            recorded_by = physician.user_id
+            if recorded_by is None:
+                fallback_user = fallback_user or _any_superuser()
+                recorded_by = fallback_user
+            performed_on = story.decided_at.astimezone(zone).date()
+            covered_until = gfe_expiry(performed_on)
+            exams.append(
+                {
+                    "client_id": client_id,
+                    "examiner_id": physician.pk,
+                    "performed_on": performed_on,
+                    "expires_on": covered_until,
+                    "covers_all_medical": True,
+                    "findings": "History reviewed, skin examined; a candidate for the planned "
+                    "medical treatments. Plan discussed with the client.",
+                    "appointment_id": row["id"],
+                    "recorded_by_id": recorded_by,
+                    "recorded_at": story.decided_at,
+                }
+            )
+    _insert(GoodFaithExam, exams)
+
+
+def _any_superuser() -> int:
+    user = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
+    if user is None:
+        raise BulkSeedError("No superuser to record good-faith exams: run seed_demo first.")
+    return user.pk
+
+
+# Inserting ------------------------------------------------------------------------
+
+
+def _insert(model: type[models.Model], rows: list[dict]) -> list[int]:
+    """Insert rows (dicts by column attname); return their ids in order.
+
+    Postgres: ids taken from the table's sequence, then one COPY (several times
+    faster than INSERT for 100,000 rows; every constraint and index still applies).
+    Elsewhere: bulk_create.
+    """
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        objects = [model(**row) for row in rows]
+        model.objects.bulk_create(objects)
+        return [obj.pk for obj in objects]
+    table = model._meta.db_table
+    pk_column = model._meta.pk.column
+    columns = list(rows[0])
+    db_columns = [model._meta.get_field(name).column for name in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [table, pk_column, len(rows)],
+        )
+        ids = [pk for (pk,) in cursor.fetchall()]
+        lines = []
+        for pk, row in zip(ids, rows, strict=True):
+            lines.append("\t".join([str(pk), *(_copy_text(row[name]) for name in columns)]))
+        buffer = io.StringIO("\n".join(lines) + "\n")
+        column_list = ", ".join(connection.ops.quote_name(c) for c in [pk_column, *db_columns])
+        sql = f"COPY {connection.ops.quote_name(table)} ({column_list}) FROM STDIN"
+        cursor.cursor.copy_expert(sql, buffer)
+    return ids
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: object) -> str:
+    """One value in COPY's text format."""
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if value is None:
+        return "\\N"
+    if isinstance(value, datetime.datetime):
+        if value.tzinfo is None:
+            raise ValueError("bulk rows use aware datetimes")
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int | Decimal):
+        return str(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value).translate(_COPY_ESCAPES)
+    raise TypeError(f"cannot copy {type(value).__name__}")

@@ -1,0 +1,199 @@
+"""`seed_demo --clients N --appointments M`: bulk volume that keeps every booking rule.
+
+Runs on SQLite (bulk_create) and on Postgres (COPY, plus the exclusion constraint):
+DATABASE_URL=postgres://... pytest tests/bookings/test_seed_bulk.py
+"""
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from bookings.availability import Policy, block_instants
+from bookings.clinical import valid_gfe
+from bookings.demo.bulk import seed_bulk
+from bookings.models import Appointment, Client, Consent, Intake, Review
+from bookings.services import age_on
+from practitioners.models import Practitioner, SupervisionAgreement
+from practitioners.supervision import physician_from_agreements
+from treatments.models import MEDICAL_MINIMUM_AGE
+
+ZONE = ZoneInfo("America/New_York")
+ACTIVE = ("pending_review", "confirmed", "checked_in", "completed", "no_show")
+
+
+def run_seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--allow-production", *args, stdout=out)
+    return out.getvalue()
+
+
+def assert_every_rule_kept(now: datetime.datetime) -> None:
+    """Check each appointment in Python against the booking rules."""
+    appointments = list(
+        Appointment.objects.select_related("treatment", "practitioner__role", "client")
+        .prefetch_related("treatment__allowed_roles")
+        .order_by("practitioner_id", "start")
+    )
+    practitioners = {
+        p.pk: p
+        for p in Practitioner.objects.select_related("role").prefetch_related(
+            "working_hours", "time_off", "qualified_treatments"
+        )
+    }
+    agreements = list(
+        SupervisionAgreement.objects.accepted()
+        .select_related("physician__role")
+        .prefetch_related("treatments")
+    )
+    intakes = set(Intake.objects.values_list("appointment_id", flat=True))
+    consents = set(Consent.objects.values_list("appointment_id", flat=True))
+    reviews = {r.appointment_id: r for r in Review.objects.all()}
+    today = now.astimezone(ZONE).date()
+    busy: dict[int, list[Appointment]] = defaultdict(list)
+
+    for appointment in appointments:
+        practitioner = practitioners[appointment.practitioner_id]
+        treatment = appointment.treatment
+        local = appointment.start.astimezone(ZONE)
+        day = local.date()
+        # The slot grid, the treatment's length and its cleanup buffer.
+        assert local.minute % 15 == 0 and local.second == 0 and local.microsecond == 0
+        assert appointment.end - appointment.start == datetime.timedelta(
+            minutes=treatment.duration_minutes
+        )
+        assert appointment.blocked_until - appointment.end == datetime.timedelta(
+            minutes=treatment.buffer_minutes
+        )
+        # Inside one working block, buffer included.
+        blocks = [
+            block_instants(day, block.starts_at, block.ends_at, ZONE)
+            for block in practitioner.working_hours.all()
+            if block.weekday == day.weekday()
+        ]
+        assert any(
+            b.start <= appointment.start and appointment.blocked_until <= b.end for b in blocks
+        ), f"{appointment} outside {practitioner}'s hours"
+        # Not in time off.
+        for off in practitioner.time_off.all():
+            assert not (
+                off.starts_at < appointment.blocked_until and appointment.start < off.ends_at
+            )
+        # Qualified, of a role allowed, licence valid.
+        assert treatment in practitioner.qualified_treatments.all()
+        assert treatment.role_may_perform(practitioner.role)
+        assert practitioner.licence_valid_on(day)
+        assert appointment.price == Decimal(treatment.price)
+        assert day <= today + datetime.timedelta(days=Policy.from_settings().max_advance_days)
+        # A status that fits the time.
+        if appointment.start >= now:
+            assert appointment.status in ("confirmed", "pending_review")
+        elif appointment.end <= now:
+            assert appointment.status in ("completed", "no_show", "cancelled")
+        assert appointment.source in ("online", "front_desk")
+        assert appointment.created_at <= now
+        if treatment.is_medical:
+            physician = physician_from_agreements(
+                agreements, practitioner=practitioner, treatment=treatment, day=day
+            )
+            assert physician is not None
+            assert appointment.supervising_physician_id == physician.pk
+            assert appointment.pk in intakes and appointment.pk in consents
+            review = reviews[appointment.pk]
+            assert review.physician_id == physician.pk
+            minimum = max(MEDICAL_MINIMUM_AGE, treatment.minimum_age)
+            assert age_on(appointment.client.date_of_birth, day) >= minimum
+            if appointment.status == "pending_review":
+                assert review.decision == "pending" and appointment.start > now
+            else:
+                assert review.decision == "approved"
+                assert review.decided_at <= min(appointment.start, now)
+                if treatment.requires_gfe:
+                    assert valid_gfe(client=appointment.client, treatment=treatment, day=day)
+        else:
+            assert appointment.supervising_physician_id is None
+            assert appointment.status != "pending_review"
+            assert appointment.pk not in reviews
+        if appointment.status in ACTIVE:
+            busy[appointment.practitioner_id].append(appointment)
+
+    # No two active appointments of one practitioner overlap, cleanup buffer included.
+    for rows in busy.values():
+        rows.sort(key=lambda a: a.start)
+        for before, after in zip(rows, rows[1:], strict=False):
+            assert before.blocked_until <= after.start, f"{before} overlaps {after}"
+
+
+@pytest.mark.django_db
+def test_bulk_seed_adds_clients_and_appointments_inside_every_rule():
+    output = run_seed("--clients", "50", "--appointments", "400")
+
+    assert "Bulk data: 50 clients and 400 appointments" in output
+    assert " s." in output  # the time it took
+    assert Client.objects.count() == 50
+    assert Appointment.objects.count() == 400
+    emails = list(Client.objects.values_list("email", flat=True))
+    assert len(set(emails)) == 50 and all(email == email.lower() for email in emails)
+    assert len(set(Appointment.objects.values_list("token", flat=True))) == 400
+    now = timezone.now()
+    assert Appointment.objects.filter(start__lt=now).exists()
+    assert Appointment.objects.filter(start__gt=now).exists()
+    assert Appointment.objects.filter(treatment__kind="medical").exists()
+    assert Appointment.objects.filter(treatment__kind="day_spa").exists()
+    assert set(Appointment.objects.values_list("source", flat=True)) == {"online", "front_desk"}
+    assert_every_rule_kept(now)
+
+
+@pytest.mark.django_db
+def test_a_second_run_adds_more_without_overlap():
+    run_seed("--clients", "30", "--appointments", "300")
+    run_seed("--clients", "20", "--appointments", "300", "--seed", "2")
+
+    assert Client.objects.count() == 50
+    assert Appointment.objects.count() == 600
+    assert_every_rule_kept(timezone.now())
+
+
+@pytest.mark.django_db
+def test_more_appointments_than_the_demo_staff_hold_hires_supervised_staff():
+    run_seed()
+    before = Practitioner.objects.count()
+
+    result = seed_bulk(clients=40, appointments=900, days_back=10, days_ahead=5, seed=7)
+
+    assert result.appointments == 900
+    assert result.practitioners_added > 0
+    assert Practitioner.objects.count() == before + result.practitioners_added
+    assert_every_rule_kept(timezone.now())
+
+
+@pytest.mark.django_db
+def test_the_same_seed_gives_the_same_calendar():
+    run_seed()
+    now = timezone.now()
+    seed_bulk(clients=10, appointments=60, seed=3, now=now)
+    first = list(
+        Appointment.objects.order_by("practitioner_id", "start").values_list(
+            "practitioner_id", "treatment_id", "start", "status"
+        )
+    )
+    Review.objects.all().delete()
+    Consent.objects.all().delete()
+    Intake.objects.all().delete()
+    from bookings.models import GoodFaithExam
+
+    GoodFaithExam.objects.all().delete()
+    Appointment.objects.all().delete()
+    Client.objects.all().delete()
+    seed_bulk(clients=10, appointments=60, seed=3, now=now)
+    again = list(
+        Appointment.objects.order_by("practitioner_id", "start").values_list(
+            "practitioner_id", "treatment_id", "start", "status"
+        )
+    )
+    assert again == first
