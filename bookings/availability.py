@@ -9,7 +9,7 @@ and durations are real elapsed time.
 
 import bisect
 import datetime
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -158,6 +158,31 @@ def grid_times(
         yield datetime.time(minutes // 60, minutes % 60)
 
 
+def _grid_converter(
+    day: datetime.date, zone: ZoneInfo
+) -> Callable[[datetime.time], datetime.datetime | None]:
+    """Wall-clock time of `day` -> instant (None when it does not exist).
+
+    Most days have one UTC offset from midnight to midnight: then it is plain
+    arithmetic. Only on a change-over day do the zone's rules run for each time.
+    """
+    midnight = datetime.datetime.combine(day, datetime.time.min, tzinfo=zone)
+    next_midnight = datetime.datetime.combine(
+        day + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone
+    )
+    offset = midnight.utcoffset()
+    if offset == next_midnight.utcoffset():
+        base = datetime.datetime.combine(day, datetime.time.min, tzinfo=UTC) - offset
+        return lambda wall: base + datetime.timedelta(hours=wall.hour, minutes=wall.minute)
+
+    def on_change_over_day(wall: datetime.time) -> datetime.datetime | None:
+        if not wall_clock_exists(day, wall, zone):
+            return None
+        return to_instant(day, wall, zone)
+
+    return on_change_over_day
+
+
 def earliest_start(now: datetime.datetime, policy: Policy) -> datetime.datetime:
     return now + policy.min_notice
 
@@ -184,15 +209,16 @@ def free_slots(
     for day in days:
         if day > last_day:
             break
+        wall_to_instant = _grid_converter(day, zone)
         for practitioner in practitioners:
             if practitioner.allowed_days is not None and day not in practitioner.allowed_days:
                 continue
             for starts, ends in practitioner.weekly_blocks.get(day.weekday(), ()):
                 block = block_instants(day, starts, ends, zone)
                 for wall in grid_times(starts, ends, policy.slot_minutes):
-                    if not wall_clock_exists(day, wall, zone):
+                    start = wall_to_instant(wall)
+                    if start is None:  # skipped when clocks spring forward
                         continue
-                    start = to_instant(day, wall, zone)
                     busy_until = start + duration + buffer
                     if busy_until > block.end:
                         break

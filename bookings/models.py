@@ -265,6 +265,7 @@ class Review(models.Model):
         ordering = ["appointment__start"]
         verbose_name = _("doctor review")
         verbose_name_plural = _("doctor reviews")
+        indexes = [models.Index(fields=["physician", "decision"], name="review_queue")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(decision__in=["pending", "approved", "declined"]),

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from bookings.availability import Policy, Slot
 from bookings.selectors import available_slots
+from practitioners.models import Practitioner
 from treatments.models import Treatment
 
 STRIP_DAYS = 14
@@ -62,6 +63,7 @@ def build_picker(
     policy: Policy | None = None,
     merge_practitioners: bool,
     ignore_appointment_id: int | None = None,
+    practitioners: list[Practitioner] | None = None,
 ) -> Picker:
     """Free times over a 14-day strip (one availability computation, fixed queries).
 
@@ -81,6 +83,7 @@ def build_picker(
         policy=policy,
         practitioner_id=practitioner_id,
         ignore_appointment_id=ignore_appointment_id,
+        practitioners=practitioners,
     )
     by_day: dict[datetime.date, list[Slot]] = {}
     for slot in slots:

@@ -123,12 +123,14 @@ def available_slots(
     policy: Policy,
     practitioner_id: int | None = None,
     ignore_appointment_id: int | None = None,
+    practitioners: list[Practitioner] | None = None,
 ) -> list[Slot]:
     """Free slots for a treatment over `days` days from `first_day` (fixed query count).
 
     `ignore_appointment_id`: the appointment being moved does not block its own new time.
     """
-    practitioners = qualified_practitioners(treatment)
+    if practitioners is None:
+        practitioners = qualified_practitioners(treatment)
     if practitioner_id is not None:
         practitioners = [p for p in practitioners if p.pk == practitioner_id]
     last_day = first_day + datetime.timedelta(days=days - 1)

@@ -69,10 +69,17 @@ def availability_api(request: HttpRequest) -> JsonResponse:
             practitioner_id = int(request.GET["practitioner"])
         except ValueError:
             return _bad_request("practitioner must be a practitioner's id.")
-        if practitioner_id not in {p.pk for p in qualified_practitioners(treatment)}:
-            return _bad_request("That practitioner does not perform this treatment.")
+    practitioners = qualified_practitioners(treatment)
+    if practitioner_id is not None and practitioner_id not in {p.pk for p in practitioners}:
+        return _bad_request("That practitioner does not perform this treatment.")
     slots = available_slots(
-        treatment, first_day=day, days=days, now=now, policy=policy, practitioner_id=practitioner_id
+        treatment,
+        first_day=day,
+        days=days,
+        now=now,
+        policy=policy,
+        practitioner_id=practitioner_id,
+        practitioners=practitioners,
     )
     zone = policy.zone
     return JsonResponse(
@@ -175,6 +182,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         selected=parse_day(request.GET.get("date"))
         or (start.astimezone(Policy.from_settings().zone).date() if start else None),
         merge_practitioners=chosen is None,
+        practitioners=practitioners,
     )
     return render(
         request,

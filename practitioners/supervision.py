@@ -1,7 +1,9 @@
 """Who supervises whom: the one place that answers it, and the physician's acceptance."""
 
 import datetime
+import functools
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,8 +15,13 @@ from treatments.models import Treatment
 
 
 def _end_of_day(day: datetime.date) -> datetime.datetime:
+    return _end_of_day_in(day, timezone.get_current_timezone_name())
+
+
+@functools.lru_cache(maxsize=1024)
+def _end_of_day_in(day: datetime.date, zone_name: str) -> datetime.datetime:
     next_midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min)
-    return timezone.make_aware(next_midnight)
+    return next_midnight.replace(tzinfo=ZoneInfo(zone_name))
 
 
 def agreement_supervises(
