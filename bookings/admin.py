@@ -111,8 +111,9 @@ class ReassignReviewForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["physician"].queryset = Practitioner.objects.physicians().active()
-        self.fields["physician"].label = "Reassign to"
+        if "physician" in self.fields:  # absent when a decided review opens read-only
+            self.fields["physician"].queryset = Practitioner.objects.physicians().active()
+            self.fields["physician"].label = "Reassign to"
 
     def clean_physician(self) -> Practitioner:
         physician = self.cleaned_data["physician"]

@@ -12,7 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from bookings.admin_forms import AppointmentAddForm, AppointmentMoveForm
@@ -367,6 +369,10 @@ class AppointmentAdmin(admin.ModelAdmin):
                 ]
             )
         return response
+
+    @method_decorator(sensitive_post_parameters())  # intake answers asked on the phone
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "status_actions": STATUS_ACTIONS}

@@ -19,6 +19,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import clinical
@@ -56,6 +57,15 @@ def practitioner_required(*, physician: bool) -> Callable:
 
 
 physician_required = practitioner_required(physician=True)
+
+
+def _show_errors(form, error: ValidationError) -> None:
+    """A service's refusal on the form: by field when it names one, else on top."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _queue_counts(me: Practitioner) -> dict[str, int]:
@@ -130,6 +140,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+@sensitive_post_parameters()
 @physician_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
@@ -163,8 +174,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                 exam=form.exam_findings(),
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            _show_errors(form, error)
         else:
             verb = "approved" if form.cleaned_data["decision"] == "approved" else "declined"
             messages.success(request, f"Review {verb}. The client has been emailed.")
@@ -365,6 +375,7 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
 practitioner_only = practitioner_required(physician=False)
 
 
+@sensitive_post_parameters()
 @practitioner_only
 @require_http_methods(["GET", "HEAD", "POST"])
 def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
@@ -383,11 +394,7 @@ def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
         try:
             clinical.chart_write(appointment=appointment, user=request.user, entry=form.entry())
         except ValidationError as error:
-            if hasattr(error, "error_dict"):
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, error)
+            _show_errors(form, error)
         else:
             messages.success(request, "Treatment record saved.")
             return redirect("doctor:record_write", appointment_id=appointment.pk)

@@ -217,7 +217,11 @@ def appointment_validate(
                 "That practitioner does not perform this treatment. Please choose another."
             ]
     effective_policy = policy if enforce_notice else _without_notice(policy)
-    if day > policy.last_bookable_day(now):
+    if start <= now:
+        # Checked first too: nothing is loaded for a past date (year 1 included).
+        errors["start"] = ["That time has already passed. Please choose another time."]
+        candidates = []
+    elif day > policy.last_bookable_day(now):
         # Checked first: nothing is loaded for a date that far out (year 9999 included).
         errors["start"] = [
             f"We take online bookings up to {policy.max_advance_days} days ahead. "

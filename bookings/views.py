@@ -1,6 +1,7 @@
 """Public booking pages: book, the availability API, and the client's manage link."""
 
 import datetime
+import re
 import secrets
 
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from bookings.availability import Policy
@@ -30,6 +32,7 @@ from bookings.services import (
 from practitioners.models import Practitioner
 
 MAX_API_DAYS = 31
+SLUG_SHAPE = re.compile(r"[-a-zA-Z0-9_]{1,120}")
 
 
 def _bad_request(message: str) -> JsonResponse:
@@ -42,6 +45,8 @@ def availability_api(request: HttpRequest) -> JsonResponse:
     slug = request.GET.get("treatment", "")
     if not slug:
         return _bad_request("The treatment parameter is required.")
+    if not SLUG_SHAPE.fullmatch(slug):
+        return JsonResponse({"error": "No such treatment."}, status=404)
     treatment = bookable_treatment(slug)
     if treatment is None:
         return JsonResponse({"error": "No such treatment."}, status=404)
@@ -117,6 +122,7 @@ def _apply_service_errors(form: BookingForm, error: ValidationError) -> None:
             form.add_error(None if field == NON_FIELD_ERRORS else target, item)
 
 
+@sensitive_post_parameters()  # health answers never reach an error report
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @rate_limited

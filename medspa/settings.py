@@ -280,6 +280,9 @@ CONTENT_SECURITY_POLICY = {
 SESSION_COOKIE_AGE = env_int("STAFF_IDLE_MINUTES", 15, minimum=1) * 60
 SESSION_SAVE_EVERY_REQUEST = True
 
+# Error reports keep tracebacks but no POST values or local variables (health data).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "medspa.errors.NoClientDataReporterFilter"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
