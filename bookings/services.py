@@ -559,6 +559,10 @@ def appointment_reschedule(
             _refuse_online_change(current, now)
         elif current.status not in Appointment.CHANGEABLE_STATUSES:
             raise ValidationError(f"A {current.get_status_display()} appointment cannot be moved.")
+        if start == current.start and target.pk == current.practitioner_id:
+            raise ValidationError(
+                {"start": "That is already the time of your appointment. Choose another."}
+            )
         treatment = Treatment.objects.prefetch_related(
             "allowed_roles", "contraindication_rules__contraindication"
         ).get(pk=current.treatment_id)

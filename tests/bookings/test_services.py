@@ -370,3 +370,12 @@ def test_a_rolled_back_booking_sends_nothing(spa, django_capture_on_commit_callb
     assert not OutboundEmail.objects.exists()
     assert mail.outbox == []
     assert callbacks == []
+
+
+def test_moving_to_the_same_time_is_refused_not_reported_as_moved(spa):
+    appointment = book_facial(spa, at(TUESDAY, 10), practitioner=spa.esthetician)
+    with pytest.raises(ValidationError, match="already the time"):
+        appointment_reschedule(
+            appointment=appointment, start=at(TUESDAY, 10), by_client=True, now=NOW
+        )
+    assert not OutboundEmail.objects.filter(kind="rescheduled").exists()
