@@ -79,14 +79,7 @@ class AppointmentAddForm(forms.ModelForm):
         fields: list[str] = []
 
     def client_details(self) -> ClientDetails:
-        data = self.cleaned_data
-        return ClientDetails(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=data["phone"],
-            notes=data.get("notes", ""),
-        )
+        return ClientDetails.from_form_data(self.cleaned_data)
 
     def intake_answers(self) -> IntakeAnswers | None:
         data = self.cleaned_data

@@ -192,14 +192,7 @@ class BookingForm(forms.Form):
         return self.cleaned_data["email"].strip().lower()
 
     def client_details(self) -> ClientDetails:
-        data = self.cleaned_data
-        return ClientDetails(
-            first_name=data["first_name"],
-            last_name=data["last_name"],
-            email=data["email"],
-            phone=data["phone"],
-            notes=data.get("notes", ""),
-        )
+        return ClientDetails.from_form_data(self.cleaned_data)
 
     def intake_answers(self) -> IntakeAnswers | None:
         if not self.treatment.is_medical:

@@ -48,6 +48,16 @@ class ClientDetails:
     phone: str
     notes: str = ""
 
+    @classmethod
+    def from_form_data(cls, data: dict) -> "ClientDetails":
+        return cls(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            email=data["email"],
+            phone=data["phone"],
+            notes=data.get("notes", ""),
+        )
+
 
 @dataclass(frozen=True)
 class IntakeAnswers:
