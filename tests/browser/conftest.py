@@ -51,6 +51,8 @@ def visit(browser, live_server, request):
             locale="en-US",
             timezone_id=str(NY),
             base_url=live_server.url,
+            # No transitions: axe must never measure a colour half-way through one.
+            reduced_motion="reduce",
         )
         # Generous for a loaded CI machine; pages here answer in milliseconds.
         context.set_default_timeout(15_000)
