@@ -79,9 +79,6 @@ class PractitionerDay:
         starting_before_end = bisect.bisect_left(self._starts, end)
         return starting_before_end == 0 or self._latest_end[starting_before_end - 1] <= start
 
-    def clashes(self, start: datetime.datetime, end: datetime.datetime) -> list[Interval]:
-        return [interval for interval in self.unavailable if interval.overlaps(start, end)]
-
 
 @dataclass(frozen=True)
 class Slot:
