@@ -9,6 +9,7 @@ and durations are real elapsed time.
 
 import bisect
 import datetime
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -86,6 +87,26 @@ class Slot:
     end: datetime.datetime
     practitioner_id: int
     practitioner_name: str
+
+    def as_json(self, zone: ZoneInfo) -> str:
+        """The availability API's object for this slot (CONTRACT.md), in local time.
+
+        Built once per slot: slots are kept in memory between requests
+        (bookings/selectors.py), and formatting is most of a fortnight's answer.
+        """
+        cached = self.__dict__.get("_json")
+        if cached is None or cached[0] != zone:
+            text = json.dumps(
+                {
+                    "start": self.start.astimezone(zone).isoformat(),
+                    "end": self.end.astimezone(zone).isoformat(),
+                    "practitioner": self.practitioner_id,
+                    "practitioner_name": self.practitioner_name,
+                }
+            )
+            cached = (zone, text)
+            object.__setattr__(self, "_json", cached)  # a cache, not state: frozen still
+        return cached[1]
 
     def part_of_day(self, zone: ZoneInfo) -> str:
         wall = self.start.astimezone(zone).time()
@@ -199,9 +220,34 @@ def free_slots(
     block, touches no time off or other appointment, starts on the grid, at least
     the minimum notice from now, and no later than the furthest bookable day.
     """
+    slots = open_slots(
+        practitioners,
+        days=days,
+        duration=duration,
+        buffer=buffer,
+        last_day=policy.last_bookable_day(now),
+        policy=policy,
+    )
+    return starting_from(slots, earliest_start(now, policy))
+
+
+def starting_from(slots: list[Slot], not_before: datetime.datetime) -> list[Slot]:
+    """The slots (soonest first, as open_slots gives them) that start at not_before or later."""
+    return slots[bisect.bisect_left(slots, not_before, key=lambda slot: slot.start) :]
+
+
+def open_slots(
+    practitioners: Sequence[PractitionerDay],
+    *,
+    days: Iterable[datetime.date],
+    duration: datetime.timedelta,
+    buffer: datetime.timedelta,
+    last_day: datetime.date,
+    policy: Policy,
+) -> list[Slot]:
+    """free_slots before the minimum notice is applied: what only the clock changes,
+    so that it can be computed once and cut with starting_from() on each request."""
     zone = policy.zone
-    not_before = earliest_start(now, policy)
-    last_day = policy.last_bookable_day(now)
     slots: list[Slot] = []
     for day in days:
         if day > last_day:
@@ -219,7 +265,7 @@ def free_slots(
                     busy_until = start + duration + buffer
                     if busy_until > block.end:
                         break
-                    if start < block.start or start < not_before:
+                    if start < block.start:
                         continue
                     if practitioner.is_free(start, busy_until):
                         slots.append(

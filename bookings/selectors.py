@@ -6,15 +6,33 @@ from collections.abc import Iterable
 
 from django.db.models import Prefetch
 
-from bookings.availability import Interval, Policy, PractitionerDay, Slot, day_bounds, free_slots
+from bookings.availability import (
+    Interval,
+    Policy,
+    PractitionerDay,
+    Slot,
+    day_bounds,
+    earliest_start,
+    open_slots,
+    starting_from,
+)
 from bookings.models import Appointment
 from practitioners.models import Practitioner, TimeOff, WorkingHours
 from practitioners.supervision import agreements_for, physician_from_agreements
+from treatments.catalogue_cache import remember
 from treatments.models import Treatment
 
 
 def bookable_treatment(slug: str) -> Treatment | None:
-    """An active treatment with what booking needs loaded (2 queries), or None."""
+    """An active treatment with what booking needs loaded, or None.
+
+    Kept in memory per catalogue version (treatments/catalogue_cache.py): 1 query
+    (the version) when kept, 4 when built. Read-only.
+    """
+    return remember(("bookable_treatment", slug), lambda: _load_bookable_treatment(slug))
+
+
+def _load_bookable_treatment(slug: str) -> Treatment | None:
     return (
         Treatment.objects.active()
         .select_related("category")
@@ -25,7 +43,19 @@ def bookable_treatment(slug: str) -> Treatment | None:
 
 
 def qualified_practitioners(treatment: Treatment) -> list[Practitioner]:
-    """Active practitioners qualified for the treatment whose role may perform it (2 queries)."""
+    """Active practitioners qualified for the treatment whose role may perform it.
+
+    Kept in memory per catalogue version, with their working hours: no query when
+    kept, 2 when built. Read-only.
+    """
+    return remember(
+        ("qualified_practitioners", treatment.pk),
+        lambda: _load_qualified_practitioners(treatment),
+        keep=lambda practitioners: True,
+    )
+
+
+def _load_qualified_practitioners(treatment: Treatment) -> list[Practitioner]:
     practitioners = (
         Practitioner.objects.active()
         .filter(qualified_treatments=treatment)
@@ -52,8 +82,9 @@ def practitioner_days(
     """Working blocks, time off and busy time of each practitioner over the days.
 
     Medical treatments also limit each practitioner to the days on which their
-    licence is valid and a physician supervises them for it. Costs 2 queries, plus
-    2 for supervision agreements on medical treatments.
+    licence is valid and a physician supervises them for it. Costs 2 queries; the
+    supervision agreements of medical treatments are kept in memory per catalogue
+    version (2 more queries when built).
     """
     if not practitioners:
         return []
@@ -77,7 +108,11 @@ def practitioner_days(
         unavailable[practitioner_id].append(Interval(start, end))
 
     days = list(dates_between(first_day, last_day))
-    agreements = agreements_for(ids) if treatment.is_medical else []
+    agreements = (
+        remember(("agreements", tuple(ids)), lambda: agreements_for(ids), keep=lambda _: True)
+        if treatment.is_medical
+        else []
+    )
     result = []
     for practitioner in practitioners:
         weekly: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
@@ -128,25 +163,58 @@ def available_slots(
     """Free slots for a treatment over `days` days from `first_day` (fixed query count).
 
     `ignore_appointment_id`: the appointment being moved does not block its own new time.
+
+    The slots before the notice cut are kept in memory under the catalogue version and
+    the practitioners' schedule tokens, which database triggers change with every
+    write to their appointments or time off (bookings migration 0008): a booking
+    makes the next request compute afresh. Costs 1 query when kept, 3 more when
+    computed.
     """
     if practitioners is None:
         practitioners = qualified_practitioners(treatment)
     if practitioner_id is not None:
         practitioners = [p for p in practitioners if p.pk == practitioner_id]
+    if not practitioners:
+        return []
     last_day = first_day + datetime.timedelta(days=days - 1)
-    schedules = practitioner_days(
-        treatment,
-        practitioners,
-        first_day=first_day,
-        last_day=last_day,
-        policy=policy,
-        ignore_appointment_id=ignore_appointment_id,
+    bookable_until = policy.last_bookable_day(now)
+    key = (
+        "open_slots",
+        treatment.pk,
+        first_day,
+        last_day,
+        bookable_until,
+        ignore_appointment_id,
+        policy,
+        schedule_tokens(practitioners),
     )
-    return free_slots(
-        schedules,
-        days=dates_between(first_day, last_day),
-        duration=datetime.timedelta(minutes=treatment.duration_minutes),
-        buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
-        now=now,
-        policy=policy,
+    slots = remember(
+        key,
+        lambda: open_slots(
+            practitioner_days(
+                treatment,
+                practitioners,
+                first_day=first_day,
+                last_day=last_day,
+                policy=policy,
+                ignore_appointment_id=ignore_appointment_id,
+            ),
+            days=dates_between(first_day, last_day),
+            duration=datetime.timedelta(minutes=treatment.duration_minutes),
+            buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
+            last_day=bookable_until,
+            policy=policy,
+        ),
+        keep=lambda _: True,
+        large=True,
+    )
+    return starting_from(slots, earliest_start(now, policy))
+
+
+def schedule_tokens(practitioners: list[Practitioner]) -> tuple[tuple[int, str], ...]:
+    """Each practitioner's current schedule token (1 query)."""
+    return tuple(
+        Practitioner.objects.filter(pk__in=[p.pk for p in practitioners])
+        .order_by("pk")
+        .values_list("pk", "schedule_token")
     )

@@ -60,6 +60,10 @@ class Practitioner(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
+    # Changed by database triggers (bookings migration 0008) whenever one of this
+    # practitioner's appointments or time off is written: availability computed for
+    # them is kept in memory under it (bookings/selectors.py).
+    schedule_token = models.CharField(max_length=32, default="", editable=False)
 
     objects = PractitionerQuerySet.as_manager()
 

@@ -1,10 +1,15 @@
-"""The public catalogue: home page, the list of treatments and one treatment's page."""
+"""The public catalogue: home page, the list of treatments and one treatment's page.
+
+Each page is rendered once per worker and catalogue version, then served from memory
+(treatments/catalogue_cache.py): a price or practitioner change shows at once.
+"""
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
+from treatments.catalogue_cache import catalogue_page
 from treatments.models import Treatment, TreatmentContraindication
 from treatments.selectors import (
     treatment_for_detail,
@@ -29,6 +34,7 @@ def _book_url(treatment: Treatment) -> str | None:
 
 
 @require_safe
+@catalogue_page(lambda request: None)
 def home(request: HttpRequest) -> HttpResponse:
     featured = treatments_featured()
     return render(
@@ -43,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@catalogue_page(lambda request: treatment_kind_or_none(request.GET.get("kind")))
 def treatment_list(request: HttpRequest) -> HttpResponse:
     # An unknown ?kind= shows everything rather than an error: a shared link with a
     # typo should still land somewhere useful.
@@ -60,6 +67,7 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@catalogue_page(lambda request, slug: slug)
 def treatment_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         treatment = treatment_for_detail(slug=slug)

@@ -1,4 +1,9 @@
-"""Availability and the booking page cost the same number of queries at any data size."""
+"""Availability and the booking page cost the same number of queries at any data size.
+
+Each is measured twice: the first request after a change computes the free times
+(cold), a repeat finds them kept in memory under the catalogue version and the
+practitioners' schedule tokens (warm).
+"""
 
 import datetime
 import itertools
@@ -63,11 +68,15 @@ def grow(spa, practitioners: int, appointments_each: int) -> None:
     Appointment.objects.bulk_create(rows)
 
 
-def count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, response.content[:500]
-    return len(queries)
+def count_queries(client, url: str) -> tuple[int, int]:
+    """Queries of the first request and of a repeat."""
+    counts = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, response.content[:500]
+        counts.append(len(queries))
+    return counts[0], counts[1]
 
 
 @pytest.mark.parametrize("days", [1, 31])
@@ -78,9 +87,12 @@ def test_availability_query_count_does_not_grow(client, spa, days, treatment):
     small = count_queries(client, url)
     grow(spa, practitioners=6, appointments_each=120)
     large = count_queries(client, url)
-    print(f"availability {treatment} days={days} queries small={small} large={large}")
+    print(f"availability {treatment} days={days} queries (cold, warm) small={small} large={large}")
     assert small == large
-    assert large <= 12
+    # Cold: savepoints 2, catalogue version 1, treatment 3, practitioners 2, schedule
+    # tokens 1, time off 1, appointments 1, and for medical the supervision agreements.
+    # Warm: savepoints, catalogue version, schedule tokens.
+    assert large == ((14, 4) if treatment == "botox" else (11, 4))
 
 
 @pytest.mark.parametrize("treatment", ["facial", "botox"])
@@ -91,6 +103,6 @@ def test_booking_page_query_count_does_not_grow(client, spa, treatment):
     small = count_queries(client, url)
     grow(spa, practitioners=6, appointments_each=120)
     large = count_queries(client, url)
-    print(f"booking page {treatment} queries small={small} large={large}")
+    print(f"booking page {treatment} queries (cold, warm) small={small} large={large}")
     assert small == large
-    assert large <= 16
+    assert large[1] < large[0] <= 18
