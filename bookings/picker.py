@@ -17,11 +17,32 @@ STRIP_DAYS = 14
 PARTS_OF_DAY = [("morning", "Morning"), ("afternoon", "Afternoon"), ("evening", "Evening")]
 
 
+# The picker's labels are formatted here rather than with template filters: a strip
+# of days and a day of times is a few hundred of them, and Django's date filter was
+# most of the booking page's time. The site is in English only (LANGUAGE_CODE).
+
+
 @dataclass(frozen=True)
 class DayChoice:
     day: datetime.date
     free_count: int
     selected: bool
+
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def weekday(self) -> str:
+        return self.day.strftime("%a")  # "Mon"
+
+    @property
+    def number(self) -> int:
+        return self.day.day
+
+    @property
+    def month(self) -> str:
+        return self.day.strftime("%b")  # "Nov"
 
 
 @dataclass(frozen=True)
@@ -30,6 +51,16 @@ class SlotChoice:
     local_start: datetime.datetime
     practitioner_id: int | None
     practitioner_name: str | None
+
+    @property
+    def clock(self) -> str:
+        """ "9:45", as the date filter's "g:i"."""
+        hour = self.local_start.hour % 12 or 12
+        return f"{hour}:{self.local_start.minute:02d}"
+
+    @property
+    def meridiem(self) -> str:
+        return "AM" if self.local_start.hour < 12 else "PM"
 
 
 @dataclass(frozen=True)
