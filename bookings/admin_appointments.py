@@ -45,6 +45,11 @@ def parse_day(value: str | None) -> datetime.date:
         return timezone.localdate()
 
 
+def _page_number(value: str | None) -> int:
+    """A page number from the query string; anything odd is the first page."""
+    return int(value) if value and value.isdigit() and len(value) < 6 else 1
+
+
 class DayFilter(admin.SimpleListFilter):
     title = "day"
     parameter_name = "day"
@@ -102,10 +107,12 @@ class AppointmentAdmin(admin.ModelAdmin):
         "client__phone",
         "=token",
     ]
-    date_hierarchy = "start"
     ordering = ["start"]
-    # A busy year holds 100,000 rows: never count them all on every page.
+    # A busy year holds 100,000 rows: never count them all on every page. No date
+    # hierarchy either: its links need a DISTINCT over every row's date (23 ms at
+    # 100,000); the day filter and the day schedule's date picker reach any day.
     show_full_result_count = False
+    list_per_page = 50
     actions = ["check_in", "complete", "no_show", "cancel"]
     inlines = [AppointmentEventInline]
     change_form_template = "admin/bookings/appointment/change_form.html"
@@ -318,7 +325,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": f"Day schedule: {day:%A %d %B %Y}",
-            "schedule": day_schedule(day),
+            "schedule": day_schedule(day, page=_page_number(request.GET.get("page"))),
             "day": day,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

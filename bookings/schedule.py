@@ -5,17 +5,21 @@ fixed number of queries whatever the number of appointments.
 """
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings.availability import Policy, block_instants, day_bounds
+from bookings.availability import Interval, Policy, block_instants, day_bounds
 from bookings.models import Appointment
 from practitioners.models import Practitioner, TimeOff
 
 ROW_MINUTES = 15
 DEFAULT_OPENING = (datetime.time(9), datetime.time(18))
+# Columns per page: as many as a landscape page prints legibly. A spa with a busy
+# year's staff (seed_demo's 100,000 appointments need 69) pages through them.
+PRACTITIONERS_PER_PAGE = 10
 
 
 @dataclass
@@ -36,7 +40,23 @@ class DaySchedule:
     day: datetime.date
     practitioners: list[Practitioner]
     rows: list[ScheduleRow]
-    count: int
+    count: int  # the day's appointments, every practitioner's
+    page: int = 1
+    pages: int = 1
+    first_number: int = 1  # of the page's first practitioner, counting from 1
+    total_practitioners: int = 0
+
+    @property
+    def previous_page(self) -> int | None:
+        return self.page - 1 if self.page > 1 else None
+
+    @property
+    def next_page(self) -> int | None:
+        return self.page + 1 if self.page < self.pages else None
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.practitioners) - 1
 
 
 def _row_index(moment: datetime.datetime, first: datetime.datetime) -> int:
@@ -48,32 +68,43 @@ def _rows_until(moment: datetime.datetime, first: datetime.datetime) -> int:
     return -(-int((moment - first).total_seconds()) // (ROW_MINUTES * 60))
 
 
-def day_schedule(day: datetime.date, policy: Policy | None = None) -> DaySchedule:
-    """Every active practitioner working that day (or booked), their appointments and time off."""
+def day_schedule(day: datetime.date, policy: Policy | None = None, page: int = 1) -> DaySchedule:
+    """A page of the practitioners working that day (or booked), with their appointments
+    and time off. Fixed queries: practitioners, the day's count, the page's appointments,
+    the page's time off."""
     policy = policy or Policy.from_settings()
     zone = policy.zone
     bounds = day_bounds(day, day, zone)
-    appointments = list(
-        Appointment.objects.overlapping(bounds.start, bounds.end)
-        .exclude(status__in=Appointment.FREEING_STATUSES)
-        .select_related("client", "treatment", "practitioner")
-        .order_by("start")
+    on_the_day = Appointment.objects.overlapping(bounds.start, bounds.end).exclude(
+        status__in=Appointment.FREEING_STATUSES
     )
-    booked_ids = {a.practitioner_id for a in appointments}
-    practitioners = list(
+    everyone = list(
         Practitioner.objects.filter(
-            Q(is_active=True, working_hours__weekday=day.weekday()) | Q(pk__in=booked_ids)
+            Q(is_active=True, working_hours__weekday=day.weekday())
+            | Q(pk__in=on_the_day.values("practitioner_id"))
         )
         .distinct()
         .select_related("role")
         .prefetch_related("working_hours")
-        .order_by("display_order", "display_name")
+        .order_by("display_order", "display_name", "pk")
     )
-    time_off = list(
-        TimeOff.objects.filter(
-            practitioner__in=practitioners, starts_at__lt=bounds.end, ends_at__gt=bounds.start
-        )
-    )
+    pages = max(1, -(-len(everyone) // PRACTITIONERS_PER_PAGE))
+    page = min(max(1, page), pages)
+    offset = (page - 1) * PRACTITIONERS_PER_PAGE
+    practitioners = everyone[offset : offset + PRACTITIONERS_PER_PAGE]
+    ids = [p.pk for p in practitioners]
+    appointments_of: dict[int, list[Appointment]] = defaultdict(list)
+    for appointment in (
+        on_the_day.filter(practitioner_id__in=ids)
+        .select_related("client", "treatment")
+        .order_by("start")
+    ):
+        appointments_of[appointment.practitioner_id].append(appointment)
+    time_off_of: dict[int, list[TimeOff]] = defaultdict(list)
+    for time_off in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=bounds.end, ends_at__gt=bounds.start
+    ):
+        time_off_of[time_off.practitioner_id].append(time_off)
     blocks = {
         p.pk: [
             block_instants(day, b.starts_at, b.ends_at, zone)
@@ -82,8 +113,9 @@ def day_schedule(day: datetime.date, policy: Policy | None = None) -> DaySchedul
         ]
         for p in practitioners
     }
-    starts = [b.start for bs in blocks.values() for b in bs] + [a.start for a in appointments]
-    ends = [b.end for bs in blocks.values() for b in bs] + [a.end for a in appointments]
+    booked = [a for p in practitioners for a in appointments_of[p.pk]]
+    starts = [b.start for bs in blocks.values() for b in bs] + [a.start for a in booked]
+    ends = [b.end for bs in blocks.values() for b in bs] + [a.end for a in booked]
     opening = timezone.make_aware(datetime.datetime.combine(day, DEFAULT_OPENING[0]), zone)
     closing = timezone.make_aware(datetime.datetime.combine(day, DEFAULT_OPENING[1]), zone)
     first = min(starts, default=opening).astimezone(zone)
@@ -94,30 +126,65 @@ def day_schedule(day: datetime.date, policy: Policy | None = None) -> DaySchedul
     rows = [ScheduleRow(label=t.astimezone(zone).strftime("%H:%M")) for t in times]
 
     for practitioner in practitioners:
-        column: list[Cell | None] = [None] * row_count
-        for appointment in (a for a in appointments if a.practitioner_id == practitioner.pk):
-            top = max(0, _row_index(appointment.start, first))
-            bottom = min(row_count, max(top + 1, _rows_until(appointment.end, first)))
-            if any(column[i] is not None for i in range(top, bottom)):
-                bottom = top + 1  # overlapping display (cannot happen on Postgres)
-            column[top] = Cell("appointment", bottom - top, appointment)
-            for i in range(top + 1, bottom):
-                column[i] = Cell("covered")
-        for index, moment in enumerate(times):
-            if column[index] is not None:
-                continue
-            row_end = moment + datetime.timedelta(minutes=ROW_MINUTES)
-            if any(
-                t.practitioner_id == practitioner.pk
-                and t.starts_at < row_end
-                and moment < t.ends_at
-                for t in time_off
-            ):
-                column[index] = Cell("off")
-            elif any(b.start <= moment and row_end <= b.end for b in blocks[practitioner.pk]):
-                column[index] = Cell("free")
-            else:
-                column[index] = Cell("closed")
+        column = _column(
+            appointments_of[practitioner.pk],
+            time_off_of[practitioner.pk],
+            blocks[practitioner.pk],
+            times,
+            first,
+        )
         for index, cell in enumerate(column):
-            rows[index].cells.append(None if cell.kind == "covered" else cell)
-    return DaySchedule(day=day, practitioners=practitioners, rows=rows, count=len(appointments))
+            rows[index].cells.append(cell)
+    return DaySchedule(
+        day=day,
+        practitioners=practitioners,
+        rows=rows,
+        count=on_the_day.count(),
+        page=page,
+        pages=pages,
+        first_number=offset + 1,
+        total_practitioners=len(everyone),
+    )
+
+
+def _column(
+    appointments: list[Appointment],
+    time_off: list[TimeOff],
+    blocks: list[Interval],
+    times: list[datetime.datetime],
+    first: datetime.datetime,
+) -> list[Cell | None]:
+    """One practitioner's cells, top to bottom; None where a cell above spans the row.
+
+    Consecutive rows of the same kind (free, time off, not working) are one cell, so a
+    day of 69 practitioners stays a page a browser draws at once.
+    """
+    row_count = len(times)
+    column: list[Cell | None] = [None] * row_count
+    taken = [False] * row_count
+    for appointment in appointments:
+        top = max(0, _row_index(appointment.start, first))
+        bottom = min(row_count, max(top + 1, _rows_until(appointment.end, first)))
+        if any(taken[i] for i in range(top, bottom)):
+            bottom = top + 1  # overlapping display (cannot happen on Postgres)
+        column[top] = Cell("appointment", bottom - top, appointment)
+        for i in range(top, bottom):
+            taken[i] = True
+    step = datetime.timedelta(minutes=ROW_MINUTES)
+    run: Cell | None = None
+    for index, moment in enumerate(times):
+        if taken[index]:
+            run = None
+            continue
+        row_end = moment + step
+        if any(t.starts_at < row_end and moment < t.ends_at for t in time_off):
+            kind = "off"
+        elif any(b.start <= moment and row_end <= b.end for b in blocks):
+            kind = "free"
+        else:
+            kind = "closed"
+        if run is not None and run.kind == kind:
+            run.rowspan += 1
+        else:
+            run = column[index] = Cell(kind)
+    return column

@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "medspa.sessions.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -276,9 +277,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     },
 }
-# Staff screens lock after 15 minutes idle (DOMAIN.md: what med spa products do).
+# Staff screens lock after 15 minutes idle (DOMAIN.md: what med spa products do);
+# medspa/sessions.py moves the end forward as they work.
 SESSION_COOKIE_AGE = env_int("STAFF_IDLE_MINUTES", 15, minimum=1) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 
 # Error reports keep tracebacks but no POST values or local variables (health data).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "medspa.errors.NoClientDataReporterFilter"

@@ -24,7 +24,7 @@ from bookings.services import (
     review_reassign,
 )
 from tests.factories import PhysicianFactory, SupervisionAgreementFactory, UserFactory
-from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
+from tests.spa import CONSENT, NY, at, client_details, intake_answers, next_working_day
 
 pytestmark = pytest.mark.django_db
 
@@ -384,6 +384,7 @@ def test_queue_costs_the_same_queries_at_two_sizes(client, spa, people, django_a
 
     as_user(client, people["doctor A"])
     book_botox(spa, hour=9, email="a@example.com")
+    client.get("/doctor/")  # the session's once-a-minute refresh (medspa/sessions.py)
     with CaptureQueriesContext(connection) as small:
         client.get("/doctor/")
     for hour in range(10, 16):
@@ -453,3 +454,22 @@ def test_practitioner_home_lists_completed_appointments_to_chart(client, spa, pe
     assert "Write record" in page and f"/staff/appointments/{pending.pk}/record/" in page
     as_user(client, people["front desk"])
     assert client.get("/staff/").status_code == 403
+
+
+def test_queue_shows_a_page_at_a_time_soonest_first(client, spa, people, monkeypatch):
+    from bookings import doctor_views
+
+    monkeypatch.setattr(doctor_views, "QUEUE_PAGE_SIZE", 4)
+    for hour in range(9, 15):  # 6 pending reviews, one per hour
+        book_botox(spa, hour=hour, email=f"q{hour}@example.com")
+    as_user(client, people["doctor A"])
+    first = client.get("/doctor/")
+    second = client.get("/doctor/?page=2")
+    hours = [row["appointment"].start.astimezone(NY).hour for row in first.context["rows"]]
+    hours += [row["appointment"].start.astimezone(NY).hour for row in second.context["rows"]]
+    assert hours == list(range(9, 15))
+    assert "Page 1 of 2" in first.content.decode() and 'rel="next"' in first.content.decode()
+    assert first.context["counts"]["pending"] == 6
+    # Out of range or odd page numbers show a real page, never an error.
+    assert len(client.get("/doctor/?page=99").context["rows"]) == 2
+    assert len(client.get("/doctor/?page=x").context["rows"]) == 4

@@ -225,6 +225,7 @@ def test_day_schedule_and_list_cost_fixed_queries(desk, spa):
     day = next_working_day()
     _book(spa, 10, "a@example.com", day=day)
     urls = [f"/admin/bookings/appointment/day/?date={day}", "/admin/bookings/appointment/"]
+    desk.get(urls[0])  # the session's once-a-minute refresh (medspa/sessions.py)
     small = [_queries(desk, url) for url in urls]
     for n in range(6):
         extra = PractitionerFactory(qualified_treatments=[spa.facial])
@@ -294,3 +295,23 @@ def test_front_desk_group_sees_no_medical_answers_and_manages_no_users(client, s
     assert client.get("/admin/auth/group/").status_code == 403
     assert client.get("/admin/bookings/appointment/day/").status_code == 200
     assert NY  # the schedule is in the spa's zone
+
+
+def test_day_schedule_pages_through_many_practitioners(desk, spa, monkeypatch):
+    from bookings import schedule
+
+    monkeypatch.setattr(schedule, "PRACTITIONERS_PER_PAGE", 2)
+    day = next_working_day()
+    extra = PractitionerFactory(display_name="Zed Extra", qualified_treatments=[spa.facial])
+    extra.working_hours.create(
+        weekday=day.weekday(), starts_at=datetime.time(9), ends_at=datetime.time(17)
+    )
+    url = f"/admin/bookings/appointment/day/?date={day}"
+    first = desk.get(url).content.decode()
+    second = desk.get(url + "&page=2").content.decode()
+    # Nora and Ella work that day, then Zed: two columns, then one; the doctor works
+    # no hours in this spa, so is not a column.
+    assert "Practitioners 1&ndash;2 of 3" in first and "Zed Extra" not in first
+    assert "Practitioners 3&ndash;3 of 3" in second and "Zed Extra" in second
+    assert desk.get(url + "&page=abc").status_code == 200
+    assert "Practitioners 3&ndash;3 of 3" in desk.get(url + "&page=9").content.decode()

@@ -1,14 +1,21 @@
 """Incident response (SECURITY.md): disabling a staff account ends its sessions on the
 next request; rotating SECRET_KEY ends every session and invalidates password-reset
-links but leaves TOTP devices working; the revocation one-liner deletes the sessions."""
+links but leaves TOTP devices working; the revocation one-liner deletes the sessions.
+And idle staff sessions end (STAFF_IDLE_MINUTES)."""
+
+import datetime
 
 import pytest
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.sessions.models import Session
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from medspa.sessions import REFRESH_SECONDS, REFRESHED_KEY
 from tests.factories import PhysicianFactory, UserFactory
 from tests.security.helpers import figure
 
@@ -84,3 +91,36 @@ def test_rotating_the_secret_key(client, settings):
     assert session_after == 302
     assert not reset_valid
     assert totp_valid
+
+
+def _session_row(client) -> Session:
+    return Session.objects.get(session_key=client.session.session_key)
+
+
+def test_a_staff_session_ends_after_the_idle_minutes(client, settings):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    assert client.get("/admin/").status_code == 200
+    # Idle past STAFF_IDLE_MINUTES: the row has expired, so the next request signs out.
+    Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.get("/admin/").status_code == 302
+
+
+def test_working_moves_the_end_forward_with_one_write_a_minute(client, settings):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    client.get("/admin/")
+    first_end = _session_row(client).expire_date
+    idle = datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    assert first_end - timezone.now() > idle - datetime.timedelta(seconds=5)
+    # Within the minute the row is not rewritten...
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/admin/")
+    assert not [q for q in queries if q["sql"].startswith("UPDATE") and "session" in q["sql"]]
+    # ...after it, the end moves forward again.
+    session = client.session
+    session[REFRESHED_KEY] -= REFRESH_SECONDS
+    session.save()
+    Session.objects.update(expire_date=timezone.now() + datetime.timedelta(minutes=2))
+    client.get("/admin/")
+    assert _session_row(client).expire_date - timezone.now() > idle - datetime.timedelta(seconds=5)

@@ -1,0 +1,30 @@
+"""Staff sessions end after STAFF_IDLE_MINUTES without a request (SESSION_COOKIE_AGE).
+
+Every request moves the end forward, but the session row is rewritten at most once a
+minute: rewriting it on every request (SESSION_SAVE_EVERY_REQUEST) cost a database
+write and commit on every staff page. A session therefore ends between one minute
+before and exactly STAFF_IDLE_MINUTES after its last request.
+"""
+
+import time
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+REFRESH_SECONDS = 60
+REFRESHED_KEY = "_refreshed_at"
+
+
+class SlidingSessionMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        # is_empty() reads nothing: visitors without a session cost no query.
+        if session is not None and not session.is_empty() and session.session_key:
+            now = int(time.time())
+            if now - session.get(REFRESHED_KEY, 0) >= REFRESH_SECONDS:
+                session[REFRESHED_KEY] = now  # saved, with a new expiry, by SessionMiddleware
+        return response
