@@ -214,6 +214,18 @@ class AppointmentAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal from the writer in save_model() is a message, never an error page.
+
+        The forms hold the practitioners' locks from clean() to save_model(), so this
+        is a last guard; the admin's own transaction has already rolled back.
+        """
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.get_full_path())
+
     def save_model(self, request, obj, form, change) -> None:
         if not change:
             booked = appointment_book(

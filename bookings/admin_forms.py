@@ -1,5 +1,8 @@
 """The front desk's booking forms in the admin: the same validator as the public site
-(clean() calls appointment_validate), the same writers (save_model() calls them)."""
+(clean() calls appointment_validate), the same writers (save_model() calls them).
+clean() first takes the locks the writer takes; the admin runs clean() and
+save_model() in one transaction, so what was valid in clean() is still free when
+save_model() writes it."""
 
 import datetime
 
@@ -14,6 +17,7 @@ from bookings.services import (
     ConsentGiven,
     IntakeAnswers,
     appointment_validate,
+    hold_for_booking,
     stored_intake,
 )
 from practitioners.models import Practitioner
@@ -112,6 +116,8 @@ class AppointmentAddForm(forms.ModelForm):
                     self.add_error(name, "Ask this for a medical treatment.")
         if treatment is None or self.start is None or self.errors:
             return data
+        # Held until save_model() books in the same transaction (the admin's).
+        hold_for_booking(treatment, data.get("practitioner"))
         try:
             appointment_validate(
                 treatment=treatment,
@@ -169,6 +175,8 @@ class AppointmentMoveForm(forms.ModelForm):
             raise ValidationError(
                 f"A {appointment.get_status_display()} appointment cannot be moved."
             )
+        target = data.get("new_practitioner") or appointment.practitioner
+        hold_for_booking(appointment.treatment, target, moving=appointment)
         try:
             appointment_validate(
                 treatment=appointment.treatment,

@@ -6,6 +6,7 @@ lock, validate again under the lock, write, and queue mail to go after commit.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -305,18 +306,46 @@ def _without_notice(policy: Policy) -> Policy:
     )
 
 
-def _lock_practitioners(treatment: Treatment, practitioner: Practitioner | None) -> None:
+def _lock_practitioners(
+    treatment: Treatment, practitioner: Practitioner | None, *, also: Iterable[int] = ()
+) -> None:
     """Serialise bookings per practitioner so a race loser gets a clean refusal.
 
-    On Postgres: row locks, in id order so two bookings never deadlock. On SQLite
-    the whole transaction already holds the write lock (IMMEDIATE mode in settings).
+    On Postgres: row locks, in id order so two bookings never deadlock. Every write
+    that changes busy time takes these locks before it locks an appointment row: the
+    schedule-token triggers (bookings migration 0008) update the practitioner rows
+    too, and one order everywhere means no deadlock. `also`: more practitioners (the
+    one an appointment is moved away from). On SQLite the whole transaction already
+    holds the write lock (IMMEDIATE mode in settings).
     """
     ids = (
         [practitioner.pk]
         if practitioner is not None
         else list(treatment.qualified_practitioners.values_list("pk", flat=True))
     )
-    list(Practitioner.objects.select_for_update().filter(pk__in=ids).order_by("pk").values("pk"))
+    _lock_practitioner_ids([*ids, *also])
+
+
+def _lock_practitioner_ids(ids: Iterable[int]) -> None:
+    list(
+        Practitioner.objects.select_for_update()
+        .filter(pk__in=sorted(set(ids)))
+        .order_by("pk")
+        .values("pk")
+    )
+
+
+def hold_for_booking(
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    *,
+    moving: Appointment | None = None,
+) -> None:
+    """Lock what booking (or moving) an appointment will lock, until the caller's
+    transaction ends: a form that validates now and writes later in the same
+    transaction (the admin's add and move forms) cannot then lose the time to a
+    booking in between, which would be an error page instead of a message."""
+    _lock_practitioners(treatment, practitioner, also=[moving.practitioner_id] if moving else [])
 
 
 def client_find_or_create(*, details: ClientDetails, date_of_birth: datetime.date | None) -> Client:
@@ -519,6 +548,9 @@ def appointment_cancel(
     """Cancel and free the time; clients only before the cut-off. Mails the client."""
     now = now or timezone.now()
     with transaction.atomic():
+        _lock_practitioner_ids(
+            Appointment.objects.filter(pk=appointment.pk).values_list("practitioner_id", flat=True)
+        )
         appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if by_client:
             _refuse_online_change(appointment, now)
@@ -559,7 +591,7 @@ def appointment_reschedule(
     with transaction.atomic():
         current = Appointment.objects.select_related("treatment").get(pk=appointment.pk)
         target = practitioner or current.practitioner
-        _lock_practitioners(current.treatment, target)
+        _lock_practitioners(current.treatment, target, also=[current.practitioner_id])
         current = (
             Appointment.objects.select_for_update(of=("self",))
             .select_related("treatment")
@@ -712,6 +744,12 @@ def review_decide(
     """
     now = now or timezone.now()
     with transaction.atomic():
+        # A decline frees the time: practitioners are locked before appointments.
+        _lock_practitioner_ids(
+            Appointment.objects.filter(review__pk=review.pk).values_list(
+                "practitioner_id", flat=True
+            )
+        )
         review = (
             Review.objects.select_for_update(of=("self",))
             .select_related("appointment__treatment", "appointment__client", "physician__role")

@@ -315,3 +315,24 @@ def test_day_schedule_pages_through_many_practitioners(desk, spa, monkeypatch):
     assert "Practitioners 3&ndash;3 of 3" in second and "Zed Extra" in second
     assert desk.get(url + "&page=abc").status_code == 200
     assert "Practitioners 3&ndash;3 of 3" in desk.get(url + "&page=9").content.decode()
+
+
+def test_a_refusal_after_the_form_checked_is_a_message_not_an_error_page(desk, spa, monkeypatch):
+    """The forms lock the practitioners from clean() to save_model() (G3 races them);
+    should the writer still refuse, the front desk gets the reason, never a 500."""
+    from bookings import admin_forms
+
+    day = next_working_day()
+    real_validate = admin_forms.appointment_validate
+
+    def checked_then_taken(**kwargs):
+        plan = real_validate(**kwargs)
+        _book(spa, 10, "online@example.com", day=day)  # the time goes in between
+        return plan
+
+    monkeypatch.setattr(admin_forms, "appointment_validate", checked_then_taken)
+    desk.raise_request_exception = False
+    response = desk.post(ADD_URL, add_form(spa, day), follow=True)
+    assert response.status_code == 200
+    assert "That time was just taken" in response.content.decode()
+    assert Appointment.objects.count() == 0  # the admin's transaction rolled back

@@ -54,7 +54,7 @@ def _post(opener, url: str, data: dict) -> tuple[int, str, str]:
         with opener.open(request, timeout=60) as response:
             return response.status, response.headers.get("Location", ""), response.read().decode()
     except urllib.error.HTTPError as error:
-        return error.code, error.headers.get("Location", ""), error.read().decode("replace")
+        return error.code, error.headers.get("Location", ""), error.read().decode(errors="replace")
 
 
 def _submit(live_server, spa, hour: int, concurrent: bool) -> list[tuple[int, str, str]]:

@@ -1,8 +1,8 @@
 """G13 faults: the mail server down for 20 bookings (all saved, no error, all sent once
 it is back, none twice), and a failure inside the booking transaction (nothing partial).
 
-Not covered here: killing the database connection between requests through gunicorn
-(SECURITY.md lists it as not yet automated)."""
+The database connection killed between requests through gunicorn:
+test_gunicorn_db_kill.py."""
 
 import datetime
 
