@@ -31,6 +31,7 @@ from bookings.services import (
     cancellation_deadline,
 )
 from practitioners.models import Practitioner
+from treatments.catalogue_cache import render_kept
 
 MAX_API_DAYS = 31
 SLUG_SHAPE = re.compile(r"[-a-zA-Z0-9_]{1,120}")
@@ -181,20 +182,22 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         merge_practitioners=chosen is None,
         practitioners=practitioners,
     )
-    return render(
-        request,
-        "bookings/book.html",
-        {
-            "treatment": treatment,
-            "practitioners": practitioners,
-            "chosen": chosen,
-            "start": start,
-            "form": form,
-            "picker": picker,
-            "nearest": nearest,
-            "default_consent": DEFAULT_CONSENT,
-        },
-    )
+    context = {
+        "treatment": treatment,
+        "practitioners": practitioners,
+        "chosen": chosen,
+        "start": start,
+        "form": form,
+        "picker": picker,
+        "nearest": nearest,
+        "default_consent": DEFAULT_CONSENT,
+    }
+    if form is None:
+        # Choosing a time: no form and no CSRF token, the same page for every visitor
+        # with the same choices and free times (kept in memory, catalogue version).
+        key = (treatment.pk, chosen.pk if chosen else None, picker.fingerprint())
+        return render_kept(request, "bookings/book.html", context, key)
+    return render(request, "bookings/book.html", context)
 
 
 def _appointment_for(token: str) -> Appointment:

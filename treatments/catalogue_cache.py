@@ -27,6 +27,7 @@ from django.core.signals import request_finished, request_started
 from django.db import connection, models
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
 
 from treatments.models import CatalogueVersion
 
@@ -58,16 +59,13 @@ class _Kept:
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
 
 # Catalogue objects and pages: small, enough for every treatment several times over.
-# Large values (a fortnight of free slots) go in a store of their own, kept small so
-# that odd requests cannot fill a worker's memory.
+# Large values (free slots: a month of them is up to about 1 MB) go in a store of
+# their own, kept small so that odd requests cannot grow a worker past ~110 MB.
 _small = _Kept(max_entries=1000)
-_large = _Kept(max_entries=64)
+_large = _Kept(max_entries=32)
+_pages = _Kept(max_entries=200)  # rendered pages, about 30 KB each
 _request = threading.local()
 
 
@@ -133,13 +131,6 @@ def remember(
     return value
 
 
-def forget_everything() -> None:
-    """Drop what this worker keeps (tests that change data behind the ORM's back)."""
-    _small.clear()
-    _large.clear()
-    _request.token = _UNREAD
-
-
 def catalogue_page(key_for: Callable[..., Hashable]) -> Callable:
     """Serve a public page from memory while the catalogue is unchanged.
 
@@ -155,18 +146,38 @@ def catalogue_page(key_for: Callable[..., Hashable]) -> Callable:
             if request.method not in ("GET", "HEAD") or _has_visitor_state(request):
                 return view(request, *args, **kwargs)
             key = ("page", view.__qualname__, key_for(request, *args, **kwargs))
-            token, page = _lookup(_small, key)
-            if page is not _MISSING:
-                content, content_type = page
-                return HttpResponse(content, content_type=content_type)
-            response = view(request, *args, **kwargs)
-            if token is not None and response.status_code == 200 and not response.cookies:
-                _small.put((token, key), (response.content, response["Content-Type"]))
-            return response
+            return _kept_page(key, lambda: view(request, *args, **kwargs))
 
         return wrapper
 
     return decorator
+
+
+def render_kept(
+    request: HttpRequest, template_name: str, context: dict[str, Any], key: Hashable
+) -> HttpResponse:
+    """render(), kept in memory under the catalogue version and `key`.
+
+    For a page that every visitor sees the same way: no form, no CSRF token, no
+    messages. `key` must name everything the page shows that is not catalogue data
+    (the booking page's time picker passes its fingerprint).
+    """
+    if _has_visitor_state(request):
+        return render(request, template_name, context)
+    return _kept_page(
+        ("render", template_name, key), lambda: render(request, template_name, context)
+    )
+
+
+def _kept_page(key: Hashable, build: Callable[[], HttpResponse]) -> HttpResponse:
+    token, page = _lookup(_pages, key)
+    if page is not _MISSING:
+        content, content_type = page
+        return HttpResponse(content, content_type=content_type)
+    response = build()
+    if token is not None and response.status_code == 200 and not response.cookies:
+        _pages.put((token, key), (response.content, response["Content-Type"]))
+    return response
 
 
 def _has_visitor_state(request: HttpRequest) -> bool:

@@ -7,6 +7,7 @@ including writes that bypass the ORM's signals.
 """
 
 import datetime
+import re
 
 import pytest
 from django.db import transaction
@@ -138,3 +139,33 @@ def test_kept_free_times_are_cut_by_the_clock_not_by_when_they_were_kept(spa):
     kept = available_slots(spa.facial, first_day=TUESDAY, days=1, now=later, policy=policy)
     assert kept and all(slot.start >= at(TUESDAY, 13) for slot in kept)
     assert [s for s in first if s.start >= at(TUESDAY, 13)] == kept
+
+
+def test_a_chosen_time_page_is_never_shared(spa):
+    """Only the time picker is kept: the details form carries each visitor's own CSRF
+    token and submission nonce."""
+    from django.test import Client as Browser
+
+    day = next_working_day()
+    start = at(day, 10).isoformat()
+    url = f"/book/{spa.facial.slug}/?practitioner={spa.esthetician.pk}&start={start}"
+    first, second = Browser().get(url), Browser().get(url)
+    nonce = re.compile(r'name="submission" value="([^"]+)"')
+    assert nonce.search(first.content.decode())[1] != nonce.search(second.content.decode())[1]
+    assert first.cookies["csrftoken"].value != second.cookies["csrftoken"].value
+
+
+def test_a_visitor_with_messages_sees_them_on_kept_pages(client, spa):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpRequest, HttpResponse
+
+    pages = [f"/book/{spa.facial.slug}/?date={next_working_day()}", "/", "/treatments/"]
+    for url in pages:
+        client.get(url)  # now kept
+    for url in pages:
+        carrier = HttpResponse()
+        CookieStorage(HttpRequest())._store([Message(constants.INFO, "Hello again")], carrier)
+        client.cookies["messages"] = carrier.cookies["messages"].value
+        assert "Hello again" in client.get(url).content.decode(), url
