@@ -310,9 +310,9 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def booking_bodies(count: int, first_day: datetime.date) -> tuple[list[str], str]:
-    """Forms for `count` different free slots (none overlapping another, buffer
-    included), and the csrftoken cookie they go with."""
+def booking_slots(count: int, first_day: datetime.date) -> tuple[list[dict], str, str]:
+    """`count` different free slots (none overlapping another, buffer included), the
+    form's CSRF token and the csrftoken cookie it goes with."""
     browser, jar = opener()
     slots = []
     day = first_day
@@ -347,24 +347,45 @@ def booking_bodies(count: int, first_day: datetime.date) -> tuple[list[str], str
     csrf_cookie = next(c.value for c in jar if c.name == "csrftoken")
     # Spread over days and people (consecutive bookings rarely hit the same row lock).
     rng_order = sorted(chosen, key=lambda s: secrets.token_bytes(4))
-    bodies = []
-    for number, slot in enumerate(rng_order[:count]):
-        bodies.append(
-            urllib.parse.urlencode(
-                {
-                    "csrfmiddlewaretoken": token,
-                    "start": slot["start"],
-                    "practitioner": slot["practitioner"],
-                    "first_name": "Bench",
-                    "last_name": f"Client{number}",
-                    "email": f"bench.client{number}@example.com",
-                    "phone": "(212) 555-0100",
-                    "notes": "",
-                    "submission": secrets.token_urlsafe(18),
-                }
-            )
+    return rng_order[:count], token, f"csrftoken={csrf_cookie}"
+
+
+def booking_bodies_for_phase(slots: list[dict], token: str) -> list[str]:
+    """One form per slot, each with a fresh submission nonce: a repeated nonce would be
+    the same form posted twice, answered with the first booking instead of a new one."""
+    return [
+        urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "start": slot["start"],
+                "practitioner": slot["practitioner"],
+                "first_name": "Bench",
+                "last_name": f"Client{number}",
+                "email": f"bench.client{number}@example.com",
+                "phone": "(212) 555-0100",
+                "notes": "",
+                "submission": secrets.token_urlsafe(18),
+            }
         )
-    return bodies, f"csrftoken={csrf_cookie}"
+        for number, slot in enumerate(slots)
+    ]
+
+
+def free_bench_bookings(database_url: str) -> None:
+    """Cancel the bench's own bookings, so the next POST phase books the same free
+    slots again (a busy year has only a few thousand 45-minute gaps left)."""
+    subprocess.run(  # noqa: S603 (fixed arguments)
+        [
+            "psql",
+            database_url,
+            "-qc",
+            "UPDATE bookings_appointment SET status = 'cancelled', cancelled_at = now() "
+            "WHERE status <> 'cancelled' AND client_id IN (SELECT id FROM bookings_client "
+            "WHERE email LIKE 'bench.client%@example.com')",
+        ],
+        check=True,
+        timeout=300,
+    )
 
 
 # Load ------------------------------------------------------------------------------
@@ -536,10 +557,13 @@ def main() -> None:
         targets = endpoints(today)
         needs_booking = any(e.booking for e in targets)
         bodies_file = Path(tempfile.gettempdir()) / f"medspa-bench-bodies-{os.getpid()}.txt"
-        bodies, csrf_cookie, offset = [], "", 0
+        slots, csrf_token, csrf_cookie = [], "", ""
         if needs_booking:
-            bodies, csrf_cookie = booking_bodies(60_000, today + datetime.timedelta(days=1))
-            log(f"{len(bodies)} distinct free slots ready for booking POSTs")
+            free_bench_bookings(database_url)  # an earlier run's, when reusing the data
+            slots, csrf_token, csrf_cookie = booking_slots(
+                60_000, today + datetime.timedelta(days=1)
+            )
+            log(f"{len(slots)} distinct free slots ready for booking POSTs")
         sessions: dict[str, str] = {}
         # Warm-up (not reported): workers import lazily and connections open.
         for endpoint in targets:
@@ -558,12 +582,9 @@ def main() -> None:
                             cookie = sessions[endpoint.login] = login(endpoint.login)
                         headers.append(f"Cookie: {cookie}")
                     if endpoint.booking:
-                        remaining = bodies[offset:]
-                        if len(remaining) < 500:
-                            log("few free slots left: later booking POSTs may repeat slots")
-                            remaining = bodies
-                            offset = 0
-                        bodies_file.write_text("\n".join(remaining) + "\n")
+                        free_bench_bookings(database_url)
+                        bodies = booking_bodies_for_phase(slots, csrf_token)
+                        bodies_file.write_text("\n".join(bodies) + "\n")
                         script = BENCH / "lua" / "book_report.lua"
                         script.write_text(
                             (BENCH / "lua" / "book.lua").read_text()
@@ -576,8 +597,8 @@ def main() -> None:
                     result = run_wrk(
                         wrk, f"{BASE}{endpoint.path}", connections, headers, script, extra_env
                     )
-                    if endpoint.booking:
-                        offset += result.requests
+                    if endpoint.booking and result.requests > len(slots):
+                        log("more POSTs than free slots: some repeated a slot (not bookings)")
                     if endpoint.name == "ceiling":
                         ceiling = result.rps
                     row = rows.setdefault(
