@@ -27,6 +27,7 @@ from bookings.services import (
     appointment_cancel,
     appointment_reschedule,
     appointment_set_status,
+    hold_schedules_of,
 )
 from practitioners.models import EXPIRY_WARNING_DAYS, Practitioner, SupervisionAgreement
 
@@ -47,7 +48,10 @@ def parse_day(value: str | None) -> datetime.date:
 
 def _page_number(value: str | None) -> int:
     """A page number from the query string; anything odd is the first page."""
-    return int(value) if value and value.isdigit() and len(value) < 6 else 1
+    try:
+        return int(value) if value and len(value) < 6 else 1
+    except ValueError:
+        return 1
 
 
 class DayFilter(admin.SimpleListFilter):
@@ -265,6 +269,10 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     def _set_status(self, request: HttpRequest, appointments, status: str) -> None:
         done = 0
+        if status == Appointment.Status.CANCELLED:
+            # One transaction cancels them all: take every practitioner's lock first, in
+            # id order, as a booking does, or the two could deadlock.
+            hold_schedules_of(appointments)
         for appointment in appointments:
             try:
                 if status == Appointment.Status.CANCELLED:

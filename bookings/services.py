@@ -30,6 +30,7 @@ from bookings.models import (
 from bookings.selectors import practitioner_days, qualified_practitioners
 from practitioners.models import Practitioner
 from practitioners.supervision import agreement_supervises, agreements_for, supervising_physician
+from treatments import catalogue_cache
 from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
 
 SLOT_TAKEN = "slot_taken"
@@ -333,6 +334,15 @@ def _lock_practitioner_ids(ids: Iterable[int]) -> None:
         .order_by("pk")
         .values("pk")
     )
+    # A catalogue change (a practitioner deactivated, an agreement ended) that we
+    # just waited for is committed now: what follows reads the catalogue afresh.
+    catalogue_cache.read_version_again()
+
+
+def hold_schedules_of(appointments: Iterable[Appointment]) -> None:
+    """Lock the practitioners of several appointments at once, in id order, before a
+    transaction that changes them one after another (the admin's bulk cancel)."""
+    _lock_practitioner_ids(appointment.practitioner_id for appointment in appointments)
 
 
 def hold_for_booking(

@@ -22,9 +22,12 @@ class SlidingSessionMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = getattr(request, "session", None)
-        # is_empty() reads nothing: visitors without a session cost no query.
-        if session is not None and not session.is_empty() and session.session_key:
+        user = getattr(request, "user", None)
+        # Only signed-in sessions: a made-up or expired session cookie must not make
+        # a new session row (is_authenticated reads the session, which then has no
+        # key when its row does not exist).
+        if session is not None and user is not None and user.is_authenticated:
             now = int(time.time())
-            if now - session.get(REFRESHED_KEY, 0) >= REFRESH_SECONDS:
+            if session.session_key and now - session.get(REFRESHED_KEY, 0) >= REFRESH_SECONDS:
                 session[REFRESHED_KEY] = now  # saved, with a new expiry, by SessionMiddleware
         return response

@@ -76,6 +76,17 @@ class Practitioner(models.Model):
         # The name only: a role here would cost a query for each row of every list.
         return self.display_name
 
+    def save(self, *args, **kwargs) -> None:
+        # schedule_token belongs to the database triggers: writing back the value
+        # this object was loaded with could restore a token of older busy times.
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "schedule_token"
+            ]
+        super().save(*args, **kwargs)
+
     @property
     def is_physician(self) -> bool:
         return self.role.can_supervise

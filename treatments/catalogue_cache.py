@@ -39,10 +39,13 @@ _MISSING = object()
 
 
 class _Kept:
-    """A bounded map, oldest entries dropped first, shared by the worker's threads."""
+    """A map bounded by the total size of its values (`size` of each), oldest entries
+    dropped first, shared by the worker's threads."""
 
-    def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
+    def __init__(self, max_size: int, size: Callable[[Any], int] = lambda value: 1) -> None:
+        self.max_size = max_size
+        self.size = size
+        self.total = 0
         self._lock = threading.Lock()
         self._entries: OrderedDict[tuple[str, Hashable], Any] = OrderedDict()
 
@@ -55,17 +58,20 @@ class _Kept:
 
     def put(self, key: tuple[str, Hashable], value: Any) -> None:
         with self._lock:
+            if key in self._entries:
+                self.total -= self.size(self._entries.pop(key))
             self._entries[key] = value
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self.total += self.size(value)
+            while self.total > self.max_size and len(self._entries) > 1:
+                self.total -= self.size(self._entries.popitem(last=False)[1])
 
 
-# Catalogue objects and pages: small, enough for every treatment several times over.
-# Large values (free slots: a month of them is up to about 1 MB) go in a store of
-# their own, kept small so that odd requests cannot grow a worker past ~110 MB.
-_small = _Kept(max_entries=1000)
-_large = _Kept(max_entries=32)
-_pages = _Kept(max_entries=200)  # rendered pages, about 30 KB each
+# Catalogue objects: a thousand, enough for every treatment several times over. Free
+# slots: 50,000 in all (a slot with its JSON is about 0.4 KB: ~20 MB a worker, whatever
+# dates and spans visitors ask for). Rendered pages: 8 MB of HTML.
+_small = _Kept(max_size=1000)
+_large = _Kept(max_size=50_000, size=len)
+_pages = _Kept(max_size=8_000_000, size=lambda page: len(page[0]))
 _request = threading.local()
 
 
@@ -89,6 +95,12 @@ def watch(*watched: type[models.Model]) -> None:
             m2m_changed.connect(
                 catalogue_changed, sender=field.remote_field.through, dispatch_uid=f"{uid}.{field}"
             )
+
+
+def read_version_again() -> None:
+    """Forget the token this request read, so the next lookup reads it again (the
+    booking service calls it once it holds its locks)."""
+    _request.token = _UNREAD
 
 
 def _current_token() -> str | None:
@@ -121,7 +133,7 @@ def remember(
     """What build() returns for this key under the current catalogue, built at most once
     per worker and catalogue version. Values for which keep() is false (by default
     None and empty ones) are not kept, so unknown keys cost no memory. `large` values
-    go to the small store of large things."""
+    (lists) go to the store bounded by their total length."""
     store = _large if large else _small
     token, value = _lookup(store, key)
     if value is _MISSING:
@@ -146,7 +158,7 @@ def catalogue_page(key_for: Callable[..., Hashable]) -> Callable:
             if request.method not in ("GET", "HEAD") or _has_visitor_state(request):
                 return view(request, *args, **kwargs)
             key = ("page", view.__qualname__, key_for(request, *args, **kwargs))
-            return _kept_page(key, lambda: view(request, *args, **kwargs))
+            return _kept_page(request, key, lambda: view(request, *args, **kwargs))
 
         return wrapper
 
@@ -165,17 +177,26 @@ def render_kept(
     if _has_visitor_state(request):
         return render(request, template_name, context)
     return _kept_page(
-        ("render", template_name, key), lambda: render(request, template_name, context)
+        request,
+        ("render", template_name, key),
+        lambda: render(request, template_name, context),
     )
 
 
-def _kept_page(key: Hashable, build: Callable[[], HttpResponse]) -> HttpResponse:
+def _kept_page(
+    request: HttpRequest, key: Hashable, build: Callable[[], HttpResponse]
+) -> HttpResponse:
     token, page = _lookup(_pages, key)
     if page is not _MISSING:
         content, content_type = page
         return HttpResponse(content, content_type=content_type)
     response = build()
-    if token is not None and response.status_code == 200 and not response.cookies:
+    personal = (
+        response.cookies
+        # The page used this visitor's CSRF token: it must never reach anyone else.
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+    )
+    if token is not None and response.status_code == 200 and not personal:
         _pages.put((token, key), (response.content, response["Content-Type"]))
     return response
 

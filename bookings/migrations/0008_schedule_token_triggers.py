@@ -87,7 +87,12 @@ def _sqlite() -> tuple[list[str], list[str]]:
     forwards, backwards = [], []
     set_token = f"UPDATE practitioners_practitioner SET schedule_token = {NEW_TOKEN_SQLITE}"  # nosec B608
     for table, changed in BUSY_CHANGED.items():
-        when = changed.replace("o.", "OLD.").replace("n.", "NEW.")
+        # SQLite's IS NOT compares NULLs the way IS DISTINCT FROM does, in every version.
+        when = (
+            changed.replace("o.", "OLD.")
+            .replace("n.", "NEW.")
+            .replace("IS DISTINCT FROM", "IS NOT")
+        )
         for name, event, condition, ids in [
             ("insert", "INSERT", "", "NEW.practitioner_id"),
             ("delete", "DELETE", "", "OLD.practitioner_id"),

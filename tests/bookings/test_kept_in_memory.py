@@ -169,3 +169,16 @@ def test_a_visitor_with_messages_sees_them_on_kept_pages(client, spa):
         CookieStorage(HttpRequest())._store([Message(constants.INFO, "Hello again")], carrier)
         client.cookies["messages"] = carrier.cookies["messages"].value
         assert "Hello again" in client.get(url).content.decode(), url
+
+
+def test_saving_a_practitioner_never_writes_back_an_old_schedule_token(spa):
+    from practitioners.models import Practitioner
+
+    loaded_before = Practitioner.objects.get(pk=spa.esthetician.pk)
+    book_bypassing_everything(spa, at(next_working_day(), 10))
+    after_booking = Practitioner.objects.get(pk=spa.esthetician.pk).schedule_token
+    assert after_booking != loaded_before.schedule_token
+    loaded_before.bio = "Now also does brows."
+    loaded_before.save()
+    fresh = Practitioner.objects.get(pk=spa.esthetician.pk)
+    assert (fresh.bio, fresh.schedule_token) == ("Now also does brows.", after_booking)

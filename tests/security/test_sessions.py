@@ -104,6 +104,16 @@ def test_a_staff_session_ends_after_the_idle_minutes(client, settings):
     # Idle past STAFF_IDLE_MINUTES: the row has expired, so the next request signs out.
     Session.objects.update(expire_date=timezone.now() - datetime.timedelta(seconds=1))
     assert client.get("/admin/").status_code == 302
+    # ...without giving the signed-out visitor a new session row.
+    assert not Session.objects.filter(expire_date__gt=timezone.now()).exists()
+
+
+def test_a_made_up_session_cookie_creates_nothing(client):
+    client.cookies["sessionid"] = "made-up-session-key-0123456789abcdef"
+    for url in ["/", "/admin/login/", "/doctor/"]:
+        response = client.get(url)
+        assert "sessionid" not in response.cookies or not response.cookies["sessionid"].value
+    assert Session.objects.count() == 0
 
 
 def test_working_moves_the_end_forward_with_one_write_a_minute(client, settings):
