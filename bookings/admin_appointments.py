@@ -46,14 +46,6 @@ def parse_day(value: str | None) -> datetime.date:
         return timezone.localdate()
 
 
-def _page_number(value: str | None) -> int:
-    """A page number from the query string; anything odd is the first page."""
-    try:
-        return int(value) if value and len(value) < 6 else 1
-    except ValueError:
-        return 1
-
-
 class DayFilter(admin.SimpleListFilter):
     title = "day"
     parameter_name = "day"
@@ -345,7 +337,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "title": f"Day schedule: {day:%A %d %B %Y}",
-            "schedule": day_schedule(day, page=_page_number(request.GET.get("page"))),
+            "schedule": day_schedule(day, page=request.GET.get("page")),
             "day": day,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

@@ -8,7 +8,6 @@ import csv
 import datetime
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -27,6 +26,7 @@ from bookings import clinical
 from bookings.csv_export import csv_cell
 from bookings.doctor_forms import ChartForm, DecisionForm
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
+from bookings.paging import Page
 from bookings.services import age_on, review_decide
 from medspa.auth import user_is_verified
 from practitioners.models import Practitioner, SupervisionAgreement
@@ -102,8 +102,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     pending = mine.filter(decision=Review.Decision.PENDING)
     decided = mine.exclude(decision=Review.Decision.PENDING)
     total = decided.count() if tab == "decided" else counts[tab]
-    page = _page_of(request.GET.get("page"), total)
-    window = slice(page.offset, page.offset + QUEUE_PAGE_SIZE)
+    page = Page.of(request.GET.get("page"), total=total, size=QUEUE_PAGE_SIZE)
+    window = page.window
     reviews = records = None
     if tab == "cosign":
         records = (
@@ -156,31 +156,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
         },
     )
-
-
-@dataclass(frozen=True)
-class QueuePage:
-    number: int
-    count: int  # pages
-    offset: int
-
-    @property
-    def previous(self) -> int | None:
-        return self.number - 1 if self.number > 1 else None
-
-    @property
-    def next(self) -> int | None:
-        return self.number + 1 if self.number < self.count else None
-
-
-def _page_of(value: str | None, total: int) -> QueuePage:
-    """The page asked for, within range (the counts are already known: no extra query)."""
-    pages = max(1, -(-total // QUEUE_PAGE_SIZE))
-    try:
-        number = min(max(1, int(value or 1)), pages)
-    except ValueError:
-        number = 1
-    return QueuePage(number=number, count=pages, offset=(number - 1) * QUEUE_PAGE_SIZE)
 
 
 @sensitive_post_parameters()

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from bookings.availability import Interval, Policy, block_instants, day_bounds
 from bookings.models import Appointment
+from bookings.paging import Page
 from practitioners.models import Practitioner, TimeOff
 
 ROW_MINUTES = 15
@@ -41,22 +42,7 @@ class DaySchedule:
     practitioners: list[Practitioner]
     rows: list[ScheduleRow]
     count: int  # the day's appointments, every practitioner's
-    page: int = 1
-    pages: int = 1
-    first_number: int = 1  # of the page's first practitioner, counting from 1
-    total_practitioners: int = 0
-
-    @property
-    def previous_page(self) -> int | None:
-        return self.page - 1 if self.page > 1 else None
-
-    @property
-    def next_page(self) -> int | None:
-        return self.page + 1 if self.page < self.pages else None
-
-    @property
-    def last_number(self) -> int:
-        return self.first_number + len(self.practitioners) - 1
+    page: Page  # of the practitioners
 
 
 def _row_index(moment: datetime.datetime, first: datetime.datetime) -> int:
@@ -68,7 +54,9 @@ def _rows_until(moment: datetime.datetime, first: datetime.datetime) -> int:
     return -(-int((moment - first).total_seconds()) // (ROW_MINUTES * 60))
 
 
-def day_schedule(day: datetime.date, policy: Policy | None = None, page: int = 1) -> DaySchedule:
+def day_schedule(
+    day: datetime.date, policy: Policy | None = None, page: str | None = None
+) -> DaySchedule:
     """A page of the practitioners working that day (or booked), with their appointments
     and time off. Fixed queries: practitioners, the day's count, the page's appointments,
     the page's time off."""
@@ -88,10 +76,8 @@ def day_schedule(day: datetime.date, policy: Policy | None = None, page: int = 1
         .prefetch_related("working_hours")
         .order_by("display_order", "display_name", "pk")
     )
-    pages = max(1, -(-len(everyone) // PRACTITIONERS_PER_PAGE))
-    page = min(max(1, page), pages)
-    offset = (page - 1) * PRACTITIONERS_PER_PAGE
-    practitioners = everyone[offset : offset + PRACTITIONERS_PER_PAGE]
+    paging = Page.of(page, total=len(everyone), size=PRACTITIONERS_PER_PAGE)
+    practitioners = everyone[paging.window]
     ids = [p.pk for p in practitioners]
     appointments_of: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in (
@@ -140,10 +126,7 @@ def day_schedule(day: datetime.date, policy: Policy | None = None, page: int = 1
         practitioners=practitioners,
         rows=rows,
         count=on_the_day.count(),
-        page=page,
-        pages=pages,
-        first_number=offset + 1,
-        total_practitioners=len(everyone),
+        page=paging,
     )
 
 
