@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import clinical
 from bookings.csv_export import csv_cell
+from bookings.desk_pages import kept_staff_page
 from bookings.doctor_forms import ChartForm, DecisionForm
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
 from bookings.paging import Page
@@ -93,6 +94,10 @@ def _to_cosign(me: Practitioner):
 @physician_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Pending reviews soonest first; tabs for decided reviews and charts to co-sign."""
+    return kept_staff_page(request, "doctor queue", functools.partial(_queue_page, request))
+
+
+def _queue_page(request: HttpRequest) -> HttpResponse:
     me = request.practitioner
     tab = request.GET.get("tab", "pending")
     if tab not in {"pending", "decided", "cosign"}:

@@ -35,10 +35,10 @@ T = TypeVar("T")
 # Raw SQL: the one query on every request, without the ORM's cost.
 VERSION_QUERY = "SELECT token FROM treatments_catalogueversion WHERE id = 1"
 _UNREAD = object()
-_MISSING = object()
+MISSING = object()
 
 
-class _Kept:
+class Kept:
     """A map bounded by the total size of its values (`size` of each), oldest entries
     dropped first, shared by the worker's threads."""
 
@@ -51,8 +51,8 @@ class _Kept:
 
     def get(self, key: tuple[str, Hashable]) -> Any:
         with self._lock:
-            value = self._entries.get(key, _MISSING)
-            if value is not _MISSING:
+            value = self._entries.get(key, MISSING)
+            if value is not MISSING:
                 self._entries.move_to_end(key)
         return value
 
@@ -69,9 +69,9 @@ class _Kept:
 # Catalogue objects: a thousand, enough for every treatment several times over. Free
 # slots: 50,000 in all (a slot with its JSON is about 0.4 KB: ~20 MB a worker, whatever
 # dates and spans visitors ask for). Rendered pages: 8 MB of HTML.
-_small = _Kept(max_size=1000)
-_large = _Kept(max_size=50_000, size=len)
-_pages = _Kept(max_size=8_000_000, size=lambda page: len(page[0]))
+_small = Kept(max_size=1000)
+_large = Kept(max_size=50_000, size=len)
+_pages = Kept(max_size=8_000_000, size=lambda page: len(page[0]))
 _request = threading.local()
 
 
@@ -103,7 +103,7 @@ def read_version_again() -> None:
     _request.token = _UNREAD
 
 
-def _current_token() -> str | None:
+def current_token() -> str | None:
     """The token as this request sees it (read once per request), or None without the row."""
     token = getattr(_request, "token", _UNREAD)
     if token is _UNREAD:
@@ -116,10 +116,10 @@ def _current_token() -> str | None:
     return token
 
 
-def _lookup(store: _Kept, key: Hashable) -> tuple[str | None, Any]:
-    token = _current_token()
+def _lookup(store: Kept, key: Hashable) -> tuple[str | None, Any]:
+    token = current_token()
     if token is None:
-        return None, _MISSING
+        return None, MISSING
     return token, store.get((token, key))
 
 
@@ -136,7 +136,7 @@ def remember(
     (lists) go to the store bounded by their total length."""
     store = _large if large else _small
     token, value = _lookup(store, key)
-    if value is _MISSING:
+    if value is MISSING:
         value = build()
         if token is not None and keep(value):
             store.put((token, key), value)
@@ -187,7 +187,7 @@ def _kept_page(
     request: HttpRequest, key: Hashable, build: Callable[[], HttpResponse]
 ) -> HttpResponse:
     token, page = _lookup(_pages, key)
-    if page is not _MISSING:
+    if page is not MISSING:
         content, content_type = page
         return HttpResponse(content, content_type=content_type)
     response = build()

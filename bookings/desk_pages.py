@@ -1,0 +1,133 @@
+"""Staff pages kept in each worker's memory, per person, until what they show changes.
+
+The front desk's appointment list and day schedule and the doctor's queue are
+reloaded all day, far more often than a booking, a check-in or a review lands, and
+each costs tens of milliseconds to build (50 admin rows, a grid of ten columns). A
+worker keeps each person's rendered page under:
+
+- the desk token (DeskVersion): database triggers change it when a transaction that
+  wrote appointments, clients, intakes, consents, reviews, charts or time off commits;
+- the catalogue token (treatments, practitioners, hours, supervision);
+- the person: their id, name and permissions, and their browser's CSRF secret (a
+  page's CSRF token is good only with that browser's cookie);
+- the page's address and today's date (the "today" filters and links).
+
+A request reads the two tokens (two tiny queries) and gets the kept page, or builds
+it. Nothing is kept or served while messages wait to be shown, nor in a transaction
+that has itself written desk data (it sees its own writes before the token changes).
+"""
+
+import hashlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone
+
+from treatments.catalogue_cache import MISSING, Kept, current_token
+
+# About a hundred pages of 50 to 90 KB in each worker.
+_pages = Kept(max_size=8_000_000, size=lambda page: len(page[0]))
+
+# PostgreSQL's deferred trigger changes the token at commit; until then, a
+# transaction that wrote desk data is marked by a transaction-local setting.
+DESK_TOKEN_QUERY = {
+    "postgresql": (
+        "SELECT token, coalesce(current_setting('medspa.desk_written_in', true)"
+        " = txid_current_if_assigned()::text, false) FROM bookings_deskversion WHERE id = 1"
+    ),
+    "sqlite": "SELECT token, 0 FROM bookings_deskversion WHERE id = 1",
+}
+
+
+def desk_token() -> str | None:
+    """The desk token as this request sees it, or None when pages must not be kept:
+    no row (a test flushed the tables) or this transaction wrote desk data."""
+    with connection.cursor() as cursor:
+        cursor.execute(DESK_TOKEN_QUERY[connection.vendor])
+        row = cursor.fetchone()
+    if row is None or row[1]:
+        return None
+    return row[0]
+
+
+def kept_staff_page(
+    request: HttpRequest, page: str, build: Callable[[], HttpResponse]
+) -> HttpResponse:
+    """The page build() renders for this person, kept until the data it shows changes.
+
+    Call it after the view's permission checks: it decides nothing about access.
+    `page` names the view; build() must show only desk and catalogue data, the
+    request's user and its query string.
+    """
+    key = _key(request, page)
+    if key is not None:
+        kept = _pages.get(key)
+        if kept is not MISSING:
+            content, content_type, holds_csrf_token = kept
+            if holds_csrf_token:
+                # As rendering did: the middleware then refreshes the CSRF cookie.
+                get_token(request)
+            return HttpResponse(content, content_type=content_type)
+    response = build()
+    if key is None or response.status_code != 200 or response.streaming:
+        return response
+    if hasattr(response, "render"):
+        response.render()
+    # The CSRF middleware, or the admin's own csrf_protect once the page rendered,
+    # marks a page that asked for the CSRF token.
+    holds_csrf_token = bool(
+        request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or settings.CSRF_COOKIE_NAME in response.cookies
+    )
+    # A token made for a browser that had no CSRF cookie yet matches only the cookie
+    # this response sets: such a page is never kept, nor one that sets other cookies.
+    personal = set(response.cookies) - {settings.CSRF_COOKIE_NAME} or (
+        holds_csrf_token and not key[2]
+    )
+    if not personal and not _messages_shown(request):
+        _pages.put(key, (response.content, response["Content-Type"], holds_csrf_token))
+    return response
+
+
+def _key(request: HttpRequest, page: str) -> tuple | None:
+    user = request.user
+    if request.method != "GET" or not user.is_authenticated or _messages_waiting(request):
+        return None
+    catalogue, desk = current_token(), desk_token()
+    if catalogue is None or desk is None:
+        return None
+    person = hashlib.sha256(
+        repr(
+            (
+                user.pk,
+                user.get_username(),
+                user.get_full_name(),
+                user.is_superuser,
+                sorted(user.get_all_permissions()),
+            )
+        ).encode()
+    ).hexdigest()
+    csrf_secret = request.META.get("CSRF_COOKIE") or ""
+    return (
+        page,
+        person,
+        csrf_secret,
+        request.get_full_path(),
+        timezone.localdate(),
+        desk,
+        catalogue,
+    )
+
+
+def _messages_waiting(request: HttpRequest) -> bool:
+    """Messages stored for this browser (in its cookie, or its session when too big)."""
+    return "messages" in request.COOKIES or "_messages" in request.session
+
+
+def _messages_shown(request: HttpRequest) -> bool:
+    """The page showed messages, or a message was added while it rendered."""
+    storage = getattr(request, "_messages", None)
+    return storage is not None and bool(storage._loaded_messages or storage._queued_messages)
