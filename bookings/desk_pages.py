@@ -8,8 +8,8 @@ worker keeps each person's rendered page under:
 - the desk token (DeskVersion): database triggers change it when a transaction that
   wrote appointments, clients, intakes, consents, reviews, charts or time off commits;
 - the catalogue token (treatments, practitioners, hours, supervision);
-- the person: their id, name and permissions, and their browser's CSRF secret (a
-  page's CSRF token is good only with that browser's cookie);
+- the person: their id, name, browser's CSRF secret (a page's CSRF token is good
+  only with that browser's cookie) and, for admin pages, permissions;
 - the page's address and today's date (the "today" filters and links).
 
 A request reads the two tokens (two tiny queries) and gets the kept page, or builds
@@ -54,15 +54,21 @@ def desk_token() -> str | None:
 
 
 def kept_staff_page(
-    request: HttpRequest, page: str, build: Callable[[], HttpResponse]
+    request: HttpRequest,
+    page: str,
+    build: Callable[[], HttpResponse],
+    *,
+    shows_permissions: bool = True,
 ) -> HttpResponse:
     """The page build() renders for this person, kept until the data it shows changes.
 
     Call it after the view's permission checks: it decides nothing about access.
     `page` names the view; build() must show only desk and catalogue data, the
-    request's user and its query string.
+    request's user and its query string. A page whose content depends on the user's
+    permissions (every admin page: its actions, links and menus) keeps one copy per
+    set of permissions.
     """
-    key = _key(request, page)
+    key = _key(request, page, shows_permissions)
     if key is not None:
         kept = _pages.get(key)
         if kept is not MISSING:
@@ -92,7 +98,7 @@ def kept_staff_page(
     return response
 
 
-def _key(request: HttpRequest, page: str) -> tuple | None:
+def _key(request: HttpRequest, page: str, shows_permissions: bool) -> tuple | None:
     user = request.user
     if request.method != "GET" or not user.is_authenticated or _messages_waiting(request):
         return None
@@ -106,7 +112,7 @@ def _key(request: HttpRequest, page: str) -> tuple | None:
                 user.get_username(),
                 user.get_full_name(),
                 user.is_superuser,
-                sorted(user.get_all_permissions()),
+                sorted(user.get_all_permissions()) if shows_permissions else None,
             )
         ).encode()
     ).hexdigest()

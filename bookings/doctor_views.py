@@ -32,13 +32,18 @@ from bookings.services import age_on, review_decide
 from medspa.auth import user_is_verified
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import agreement_accept
+from treatments.catalogue_cache import remember
 
 # A busy doctor has hundreds of requests waiting: a page at a time, soonest first.
 QUEUE_PAGE_SIZE = 25
 
 
 def _staff_member(request: HttpRequest) -> Practitioner | None:
-    return clinical.practitioner_of(request.user)
+    """The signed-in practitioner's record, kept under the catalogue token (which any
+    practitioner save, the link to a login included, changes). Read-only: the portal
+    only filters by it."""
+    user = request.user
+    return remember(("practitioner of", user.pk), lambda: clinical.practitioner_of(user))
 
 
 def practitioner_required(*, physician: bool) -> Callable:
@@ -94,7 +99,11 @@ def _to_cosign(me: Practitioner):
 @physician_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Pending reviews soonest first; tabs for decided reviews and charts to co-sign."""
-    return kept_staff_page(request, "doctor queue", functools.partial(_queue_page, request))
+    # The portal shows a physician the same whatever their permissions: the key needs
+    # none, and reading them would cost more than the kept page.
+    return kept_staff_page(
+        request, "doctor queue", functools.partial(_queue_page, request), shows_permissions=False
+    )
 
 
 def _queue_page(request: HttpRequest) -> HttpResponse:

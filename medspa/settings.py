@@ -101,7 +101,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "medspa.permissions.PermissionsBackend",  # ModelBackend, one query for permissions
 ]
 # Five wrong passwords for one username, or from one address, lock it for 15 minutes
 # (a correct sign-in clears the count).
