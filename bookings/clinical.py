@@ -229,7 +229,7 @@ def chart_write(
     """
     with transaction.atomic():
         appointment = (
-            Appointment.objects.select_for_update(of=("self",))
+            Appointment.objects.select_for_update(of=("self",), no_key=True)
             .select_related("treatment", "practitioner", "supervising_physician")
             .get(pk=appointment.pk)
         )
@@ -266,7 +266,7 @@ def chart_cosign(*, record: TreatmentRecord, user: AbstractBaseUser) -> Treatmen
     """The supervising physician co-signs the latest version; signed records never change."""
     with transaction.atomic():
         record = (
-            TreatmentRecord.objects.select_for_update(of=("self",))
+            TreatmentRecord.objects.select_for_update(of=("self",), no_key=True)
             .select_related("appointment")
             .get(pk=record.pk)
         )

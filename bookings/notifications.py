@@ -103,7 +103,7 @@ def send_one(email_id: int) -> bool:
     """Try to send one queued mail; on failure keep it queued with a later retry time."""
     with transaction.atomic():
         email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True)
+            OutboundEmail.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(pk=email_id, state=OutboundEmail.State.QUEUED)
             .first()
         )

@@ -329,7 +329,7 @@ def _lock_practitioners(
 
 def _lock_practitioner_ids(ids: Iterable[int]) -> None:
     list(
-        Practitioner.objects.select_for_update()
+        Practitioner.objects.select_for_update(no_key=True)
         .filter(pk__in=sorted(set(ids)))
         .order_by("pk")
         .values("pk")
@@ -561,7 +561,7 @@ def appointment_cancel(
         _lock_practitioner_ids(
             Appointment.objects.filter(pk=appointment.pk).values_list("practitioner_id", flat=True)
         )
-        appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if by_client:
             _refuse_online_change(appointment, now)
         elif appointment.status not in Appointment.CHANGEABLE_STATUSES:
@@ -603,7 +603,7 @@ def appointment_reschedule(
         target = practitioner or current.practitioner
         _lock_practitioners(current.treatment, target, also=[current.practitioner_id])
         current = (
-            Appointment.objects.select_for_update(of=("self",))
+            Appointment.objects.select_for_update(of=("self",), no_key=True)
             .select_related("treatment")
             .get(pk=appointment.pk)
         )
@@ -707,7 +707,7 @@ def appointment_set_status(
     if status == Appointment.Status.CANCELLED:
         return appointment_cancel(appointment=appointment, by_client=False, now=now, by=by)
     with transaction.atomic():
-        current = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if status not in TRANSITIONS.get(current.status, set()):
             raise ValidationError(
                 f"A {current.get_status_display()} appointment cannot become "
@@ -761,7 +761,7 @@ def review_decide(
             )
         )
         review = (
-            Review.objects.select_for_update(of=("self",))
+            Review.objects.select_for_update(of=("self",), no_key=True)
             .select_related("appointment__treatment", "appointment__client", "physician__role")
             .get(pk=review.pk)
         )
@@ -854,7 +854,7 @@ def review_reassign(*, review: Review, to_physician: Practitioner, user) -> Revi
     for that treatment on that date (a doctor is away). Logged."""
     with transaction.atomic():
         review = (
-            Review.objects.select_for_update(of=("self",))
+            Review.objects.select_for_update(of=("self",), no_key=True)
             .select_related("appointment__practitioner__role", "appointment__treatment")
             .get(pk=review.pk)
         )

@@ -112,7 +112,7 @@ def agreement_accept(
     accept on a doctor's behalf. Raises ValidationError when it was already accepted.
     """
     agreement = (
-        SupervisionAgreement.objects.select_for_update(of=("self",))
+        SupervisionAgreement.objects.select_for_update(of=("self",), no_key=True)
         .select_related("physician")
         .get(pk=agreement.pk)
     )

@@ -28,7 +28,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 # Locked and re-checked so two runs at once never remind twice.
                 appointment = (
-                    Appointment.objects.select_for_update(of=("self",))
+                    Appointment.objects.select_for_update(of=("self",), no_key=True)
                     .select_related("client", "treatment", "practitioner")
                     .filter(
                         pk=appointment_id,
