@@ -13,30 +13,35 @@ worker keeps each person's rendered page under:
 - the page's address and today's date (the "today" filters and links).
 
 A request reads the two tokens (two tiny queries) and gets the kept page, or builds
-it. Nothing is kept or served while messages wait to be shown, nor in a transaction
-that has itself written desk data (it sees its own writes before the token changes).
+it. Nothing is kept or served while messages wait to be shown, nor (on PostgreSQL,
+where the token changes at commit) in a transaction that has itself written desk
+data: it sees its own writes before the token changes.
 """
 
 import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.messages.storage.session import SessionStorage
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone
 
-from treatments.catalogue_cache import MISSING, Kept, current_token
+from medspa.kept import MISSING, Kept
+from treatments.catalogue_cache import current_token
 
 # About a hundred pages of 50 to 90 KB in each worker.
-_pages = Kept(max_size=8_000_000, size=lambda page: len(page[0]))
+_staff_pages = Kept(max_size=8_000_000, size=lambda page: len(page[0]))
 
-# PostgreSQL's deferred trigger changes the token at commit; until then, a
-# transaction that wrote desk data is marked by a transaction-local setting.
+# PostgreSQL changes the token at commit; until then a transaction that wrote desk
+# data carries a transaction-local setting (bookings migration 0009), and the second
+# column says so. SQLite changes the token at once: no such column needed.
 DESK_TOKEN_QUERY = {
     "postgresql": (
-        "SELECT token, coalesce(current_setting('medspa.desk_written_in', true)"
-        " = txid_current_if_assigned()::text, false) FROM bookings_deskversion WHERE id = 1"
+        "SELECT token, coalesce(current_setting('medspa.desk_written', true) = 'on', false)"
+        " FROM bookings_deskversion WHERE id = 1"
     ),
     "sqlite": "SELECT token, 0 FROM bookings_deskversion WHERE id = 1",
 }
@@ -44,7 +49,8 @@ DESK_TOKEN_QUERY = {
 
 def desk_token() -> str | None:
     """The desk token as this request sees it, or None when pages must not be kept:
-    no row (a test flushed the tables) or this transaction wrote desk data."""
+    no row (a test flushed the tables), or, on PostgreSQL, this transaction wrote desk
+    data whose token change waits for its commit."""
     with connection.cursor() as cursor:
         cursor.execute(DESK_TOKEN_QUERY[connection.vendor])
         row = cursor.fetchone()
@@ -58,7 +64,7 @@ def kept_staff_page(
     page: str,
     build: Callable[[], HttpResponse],
     *,
-    shows_permissions: bool = True,
+    keyed_by_permissions: bool = True,
 ) -> HttpResponse:
     """The page build() renders for this person, kept until the data it shows changes.
 
@@ -68,9 +74,9 @@ def kept_staff_page(
     permissions (every admin page: its actions, links and menus) keeps one copy per
     set of permissions.
     """
-    key = _key(request, page, shows_permissions)
+    key = _key(request, page, keyed_by_permissions)
     if key is not None:
-        kept = _pages.get(key)
+        kept = _staff_pages.get(key)
         if kept is not MISSING:
             content, content_type, holds_csrf_token = kept
             if holds_csrf_token:
@@ -82,8 +88,9 @@ def kept_staff_page(
         return response
     if hasattr(response, "render"):
         response.render()
-    # The CSRF middleware, or the admin's own csrf_protect once the page rendered,
-    # marks a page that asked for the CSRF token.
+    # A page that asked for the CSRF token is marked by the middleware's flag, or,
+    # for admin views (their own csrf_protect renders a TemplateResponse's cookie in
+    # a post-render callback, run by the render() above), by the cookie already set.
     holds_csrf_token = bool(
         request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
         or settings.CSRF_COOKIE_NAME in response.cookies
@@ -94,11 +101,11 @@ def kept_staff_page(
         holds_csrf_token and not key[2]
     )
     if not personal and not _messages_shown(request):
-        _pages.put(key, (response.content, response["Content-Type"], holds_csrf_token))
+        _staff_pages.put(key, (response.content, response["Content-Type"], holds_csrf_token))
     return response
 
 
-def _key(request: HttpRequest, page: str, shows_permissions: bool) -> tuple | None:
+def _key(request: HttpRequest, page: str, keyed_by_permissions: bool) -> tuple | None:
     user = request.user
     if request.method != "GET" or not user.is_authenticated or _messages_waiting(request):
         return None
@@ -114,7 +121,7 @@ def _key(request: HttpRequest, page: str, shows_permissions: bool) -> tuple | No
                 user.is_superuser,
                 # A superuser may do everything: no need to read every permission.
                 sorted(user.get_all_permissions())
-                if shows_permissions and not user.is_superuser
+                if keyed_by_permissions and not user.is_superuser
                 else None,
             )
         ).encode()
@@ -133,10 +140,12 @@ def _key(request: HttpRequest, page: str, shows_permissions: bool) -> tuple | No
 
 def _messages_waiting(request: HttpRequest) -> bool:
     """Messages stored for this browser (in its cookie, or its session when too big)."""
-    return "messages" in request.COOKIES or "_messages" in request.session
+    return CookieStorage.cookie_name in request.COOKIES or (
+        SessionStorage.session_key in request.session
+    )
 
 
 def _messages_shown(request: HttpRequest) -> bool:
     """The page showed messages, or a message was added while it rendered."""
     storage = getattr(request, "_messages", None)
-    return storage is not None and bool(storage._loaded_messages or storage._queued_messages)
+    return storage is not None and len(storage) > 0

@@ -102,7 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     # The portal shows a physician the same whatever their permissions: the key needs
     # none, and reading them would cost more than the kept page.
     return kept_staff_page(
-        request, "doctor queue", functools.partial(_queue_page, request), shows_permissions=False
+        request, "doctor queue", functools.partial(_queue_page, request), keyed_by_permissions=False
     )
 
 

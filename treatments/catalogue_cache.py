@@ -18,7 +18,6 @@ read-only.
 import functools
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
@@ -29,42 +28,13 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from medspa.kept import MISSING, Kept
 from treatments.models import CatalogueVersion
 
 T = TypeVar("T")
 # Raw SQL: the one query on every request, without the ORM's cost.
 VERSION_QUERY = "SELECT token FROM treatments_catalogueversion WHERE id = 1"
 _UNREAD = object()
-MISSING = object()
-
-
-class Kept:
-    """A map bounded by the total size of its values (`size` of each), oldest entries
-    dropped first, shared by the worker's threads."""
-
-    def __init__(self, max_size: int, size: Callable[[Any], int] = lambda value: 1) -> None:
-        self.max_size = max_size
-        self.size = size
-        self.total = 0
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[str, Hashable], Any] = OrderedDict()
-
-    def get(self, key: tuple[str, Hashable]) -> Any:
-        with self._lock:
-            value = self._entries.get(key, MISSING)
-            if value is not MISSING:
-                self._entries.move_to_end(key)
-        return value
-
-    def put(self, key: tuple[str, Hashable], value: Any) -> None:
-        with self._lock:
-            if key in self._entries:
-                self.total -= self.size(self._entries.pop(key))
-            self._entries[key] = value
-            self.total += self.size(value)
-            while self.total > self.max_size and len(self._entries) > 1:
-                self.total -= self.size(self._entries.popitem(last=False)[1])
-
 
 # Catalogue objects: a thousand, enough for every treatment several times over. Free
 # slots: 50,000 in all (a slot with its JSON is about 0.4 KB: ~20 MB a worker, whatever

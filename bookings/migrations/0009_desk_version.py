@@ -5,9 +5,11 @@ Triggers, so every write counts however it is made (service, admin, seeding, raw
 
 PostgreSQL
 - A deferred constraint trigger gives the row a new token at COMMIT, once per
-  transaction (a transaction-local setting remembers it was done). Taking the row's
-  lock last, when every other lock is already held, cannot deadlock with the booking
-  service's lock order; commits that wrote desk data queue on it only for the commit.
+  transaction (a setting local to the transaction, reset when it ends, remembers it
+  was done). Commits that wrote desk data queue on the row only for their commit. The
+  row's lock comes after every lock the transaction took while it ran; at COMMIT only
+  deferred foreign-key checks could still follow it, which is why migration 0010
+  makes these apps' foreign keys immediate and the services lock FOR NO KEY UPDATE.
 - A statement trigger marks the transaction as having written desk data (no lock), so
   that transaction, which sees its own writes before the token changes, never reads a
   page kept under the old token.
@@ -41,7 +43,7 @@ def _postgres() -> tuple[list[str], list[str]]:
         CREATE FUNCTION desk_written() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            PERFORM set_config('medspa.desk_written_in', txid_current()::text, true);
+            PERFORM set_config('medspa.desk_written', 'on', true);
             RETURN NULL;
         END $$;
         """,
@@ -49,10 +51,10 @@ def _postgres() -> tuple[list[str], list[str]]:
         CREATE FUNCTION desk_committing() RETURNS trigger
         LANGUAGE plpgsql AS $$
         BEGIN
-            IF current_setting('medspa.desk_changed_in', true) = txid_current()::text THEN
+            IF current_setting('medspa.desk_changed', true) = 'on' THEN
                 RETURN NULL;
             END IF;
-            PERFORM set_config('medspa.desk_changed_in', txid_current()::text, true);
+            PERFORM set_config('medspa.desk_changed', 'on', true);
             INSERT INTO bookings_deskversion (id, token) VALUES (1, {NEW_TOKEN_PG})
                 ON CONFLICT (id) DO UPDATE SET token = EXCLUDED.token;
             RETURN NULL;

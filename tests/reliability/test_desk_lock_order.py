@@ -1,11 +1,16 @@
-"""Commits that change the desk token never deadlock with the services' row locks.
+"""Commits that change the desk token never deadlock with other locks.
 
-At COMMIT, PostgreSQL runs a transaction's deferred foreign-key checks and its
-desk-token trigger (bookings migration 0009) in the order the rows were written: a
-booking may take the desk row's lock, then check that its supervising physician
-still exists, a KEY SHARE lock on that practitioner's row. The services lock rows
-FOR NO KEY UPDATE, which never blocks that check (FOR UPDATE would, and the two
-transactions would wait for each other until PostgreSQL aborted one).
+The desk token changes at COMMIT under the desk row's lock (bookings migration 0009).
+Two things keep that lock the last one a transaction takes, or at least one that
+never waits in a cycle:
+
+- foreign keys of our tables are checked when each row is written, not at COMMIT
+  (migration 0010), so no KEY SHARE lock on a parent row follows the desk row's;
+- the services lock rows FOR NO KEY UPDATE, which never blocks those checks anyway.
+
+With deferred foreign keys and FOR UPDATE, a booking that took the desk row at commit
+then waited to check its supervising physician's row, held by a transaction that in
+turn waited for the desk row: PostgreSQL broke the deadlock by aborting one of them.
 """
 
 import threading
@@ -71,3 +76,24 @@ def test_a_booking_commits_while_its_supervising_physician_is_locked(spa):
     assert booked_while_held
     appointment = Appointment.objects.get()
     assert appointment.supervising_physician_id == spa.doctor.pk
+
+
+def test_our_foreign_keys_are_checked_at_once_not_at_commit():
+    """Migration 0010: no foreign-key check can follow the desk row's lock at COMMIT."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT rel.relname, con.conname
+              FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid
+             WHERE con.contype = 'f' AND con.condeferrable
+               AND rel.relname ~ '^(bookings|practitioners|treatments)_'
+            """
+        )
+        deferrable = cursor.fetchall()
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid"
+            " WHERE con.contype = 'f' AND rel.relname ~ '^(bookings|practitioners|treatments)_'"
+        )
+        checked = cursor.fetchone()[0]
+    assert deferrable == []
+    assert checked > 10
