@@ -7,7 +7,7 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bookings.services import ClientDetails, ConsentGiven, IntakeAnswers
+from bookings.services import ClientDetails, ConsentGiven, IntakeAnswers, appointment_book
 from practitioners.models import Practitioner
 from tests.factories import (
     ContraindicationFactory,
@@ -118,3 +118,21 @@ def intake_answers(**overrides) -> IntakeAnswers:
 
 
 CONSENT = ConsentGiven(given=True, ip_address="203.0.113.9", user_agent="pytest")
+
+
+def fill_the_day(spa: Spa, day: datetime.date, practitioners: int) -> None:
+    """More data for query-count tests: `practitioners` more facial practitioners
+    working 8:00 to 20:00, each booked six times on `day`."""
+    for n in range(practitioners):
+        extra = PractitionerFactory(qualified_treatments=[spa.facial])
+        for weekday in range(6):
+            extra.working_hours.create(
+                weekday=weekday, starts_at=datetime.time(8), ends_at=datetime.time(20)
+            )
+        for hour in range(8, 19, 2):
+            appointment_book(
+                treatment=spa.facial,
+                practitioner=extra,
+                start=at(day, hour),
+                client=client_details(f"p{n}-{hour}@example.com"),
+            )

@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from bookings.desk_pages import desk_token
 from bookings.models import Appointment, Client
 from bookings.services import appointment_book, appointment_cancel, review_decide
-from tests.factories import PractitionerFactory, UserFactory
-from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
+from tests.factories import UserFactory
+from tests.spa import CONSENT, at, client_details, fill_the_day, intake_answers, next_working_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIST = "/admin/bookings/appointment/"
@@ -68,14 +68,7 @@ def test_a_reloaded_page_is_kept_and_costs_the_same_queries_as_data_grows(desk, 
         assert kept == built  # the same bytes, CSRF token included: not rendered again
         assert kept_queries < built_queries
         warm[url] = kept_queries
-    for n in range(4):
-        extra = PractitionerFactory(qualified_treatments=[spa.facial])
-        for weekday in range(6):
-            extra.working_hours.create(
-                weekday=weekday, starts_at=datetime.time(8), ends_at=datetime.time(20)
-            )
-        for hour in range(8, 19, 2):
-            book(spa, hour, f"p{n}-{hour}@example.com", day=day, practitioner=extra)
+    fill_the_day(spa, day, practitioners=4)
     for url in [LIST, day_url(day)]:
         load(desk, url)  # built again: the data changed
         assert load(desk, url)[1] == warm[url]

@@ -13,7 +13,15 @@ from django.utils import timezone
 from bookings.models import Appointment, AppointmentEvent
 from bookings.services import TRANSITIONS, appointment_book, appointment_set_status
 from tests.factories import PractitionerFactory, UserFactory
-from tests.spa import CONSENT, NY, at, client_details, intake_answers, next_working_day
+from tests.spa import (
+    CONSENT,
+    NY,
+    at,
+    client_details,
+    fill_the_day,
+    intake_answers,
+    next_working_day,
+)
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/bookings/appointment/add/"
@@ -229,14 +237,7 @@ def test_day_schedule_and_list_cost_fixed_queries(desk, spa, monkeypatch):
     urls = [f"/admin/bookings/appointment/day/?date={day}", "/admin/bookings/appointment/"]
     desk.get(urls[0])  # the session's once-a-minute refresh (medspa/sessions.py)
     small = [_queries(desk, url) for url in urls]
-    for n in range(6):
-        extra = PractitionerFactory(qualified_treatments=[spa.facial])
-        for weekday in range(6):
-            extra.working_hours.create(
-                weekday=weekday, starts_at=datetime.time(8), ends_at=datetime.time(20)
-            )
-        for hour in range(8, 19, 2):
-            _book(spa, hour, f"p{n}-{hour}@example.com", practitioner=extra, day=day)
+    fill_the_day(spa, day, practitioners=6)
     large = [_queries(desk, url) for url in urls]
     assert small == large
 
