@@ -120,6 +120,44 @@ def intake_answers(**overrides) -> IntakeAnswers:
 CONSENT = ConsentGiven(given=True, ip_address="203.0.113.9", user_agent="pytest")
 
 
+def book_facial(
+    spa: Spa,
+    hour: int,
+    email: str,
+    *,
+    day: datetime.date | None = None,
+    practitioner: Practitioner | None = None,
+    first_name: str = "Mia",
+):
+    """An online facial booking through the service (default: the esthetician, three
+    working days ahead)."""
+    return appointment_book(
+        treatment=spa.facial,
+        practitioner=practitioner or spa.esthetician,
+        start=at(day or next_working_day(), hour),
+        client=client_details(email, first_name=first_name),
+    )
+
+
+def book_botox(
+    spa: Spa,
+    hour: int = 10,
+    blood_thinners: bool = True,
+    email: str = "mia@example.com",
+    first_name: str = "Mia",
+):
+    """A medical booking with the nurse (supervised by Dr. Reyes), intake and consent:
+    it waits for the doctor's review."""
+    return appointment_book(
+        treatment=spa.botox,
+        practitioner=spa.nurse,
+        start=at(next_working_day(), hour),
+        client=client_details(email, first_name=first_name),
+        intake=intake_answers(blood_thinners=blood_thinners),
+        consent=CONSENT,
+    )
+
+
 def fill_the_day(spa: Spa, day: datetime.date, practitioners: int) -> None:
     """More data for query-count tests: `practitioners` more facial practitioners
     working 8:00 to 20:00, each booked six times on `day`."""
@@ -130,9 +168,4 @@ def fill_the_day(spa: Spa, day: datetime.date, practitioners: int) -> None:
                 weekday=weekday, starts_at=datetime.time(8), ends_at=datetime.time(20)
             )
         for hour in range(8, 19, 2):
-            appointment_book(
-                treatment=spa.facial,
-                practitioner=extra,
-                start=at(day, hour),
-                client=client_details(f"p{n}-{hour}@example.com"),
-            )
+            book_facial(spa, hour, f"p{n}-{hour}@example.com", day=day, practitioner=extra)

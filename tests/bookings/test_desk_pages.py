@@ -16,9 +16,9 @@ from django.test.utils import CaptureQueriesContext
 
 from bookings.desk_pages import desk_token
 from bookings.models import Appointment, Client
-from bookings.services import appointment_book, appointment_cancel, review_decide
+from bookings.services import appointment_cancel, review_decide
 from tests.factories import UserFactory
-from tests.spa import CONSENT, at, client_details, fill_the_day, intake_answers, next_working_day
+from tests.spa import at, book_botox, book_facial, fill_the_day, next_working_day
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIST = "/admin/bookings/appointment/"
@@ -48,18 +48,9 @@ def load(browser: Browser, url: str) -> tuple[bytes, int]:
     return response.content, len(queries)
 
 
-def book(spa, hour: int, email: str, *, day=None, practitioner=None, first_name="Mia"):
-    return appointment_book(
-        treatment=spa.facial,
-        practitioner=practitioner or spa.esthetician,
-        start=at(day or next_working_day(), hour),
-        client=client_details(email, first_name=first_name),
-    )
-
-
 def test_a_reloaded_page_is_kept_and_costs_the_same_queries_as_data_grows(desk, spa):
     day = next_working_day()
-    book(spa, 10, "a@example.com", day=day)
+    book_facial(spa, 10, "a@example.com", day=day)
     warm = {}
     desk.get("/admin/")  # sets the CSRF cookie the kept pages are tied to
     for url in [LIST, day_url(day)]:
@@ -76,12 +67,12 @@ def test_a_reloaded_page_is_kept_and_costs_the_same_queries_as_data_grows(desk, 
 
 def test_every_kind_of_write_shows_on_the_next_load(desk, spa):
     day = next_working_day()
-    first = book(spa, 10, "a@example.com", day=day)
+    first = book_facial(spa, 10, "a@example.com", day=day)
     for url in [LIST, day_url(day)]:
         desk.get(url)
         desk.get(url)  # kept from now on
 
-    book(spa, 12, "zoe@example.com", day=day, first_name="Zoe")
+    book_facial(spa, 12, "zoe@example.com", day=day, first_name="Zoe")
     assert b"Zoe Client" in load(desk, LIST)[0]
     assert b"Zoe Client" in load(desk, day_url(day))[0]
 
@@ -108,14 +99,7 @@ def test_the_doctors_queue_shows_a_new_request_and_a_decision_at_once(spa, monke
     doctor = signed_in(spa.doctor.user)
     empty, _ = load(doctor, "/doctor/")
     assert load(doctor, "/doctor/")[0] == empty
-    requested = appointment_book(
-        treatment=spa.botox,
-        practitioner=spa.nurse,
-        start=at(next_working_day(), 10),
-        client=client_details("botox@example.com", first_name="Bea"),
-        intake=intake_answers(),
-        consent=CONSENT,
-    )
+    requested = book_botox(spa, blood_thinners=False, email="botox@example.com", first_name="Bea")
     waiting, _ = load(doctor, "/doctor/")
     assert b"Bea Client" in waiting
     assert load(doctor, "/doctor/")[0] == waiting
@@ -124,7 +108,7 @@ def test_the_doctors_queue_shows_a_new_request_and_a_decision_at_once(spa, monke
 
 
 def test_each_person_gets_their_own_page(spa):
-    book(spa, 10, "a@example.com")
+    book_facial(spa, 10, "a@example.com")
     anna = signed_in(UserFactory(username="anna", is_staff=True, is_superuser=True))
     ben = signed_in(UserFactory(username="ben", is_staff=True, is_superuser=True))
     for _ in range(3):
@@ -134,7 +118,7 @@ def test_each_person_gets_their_own_page(spa):
 
 
 def test_a_message_shows_once_and_is_never_kept(desk, spa):
-    appointment = book(spa, 10, "a@example.com")
+    appointment = book_facial(spa, 10, "a@example.com")
     desk.get(LIST)
     desk.get(LIST)
     done = desk.post(LIST, {"action": "cancel", "_selected_action": [appointment.pk]}, follow=True)
@@ -146,7 +130,7 @@ def test_a_message_shows_once_and_is_never_kept(desk, spa):
 
 
 def test_a_kept_pages_csrf_token_is_accepted(spa):
-    appointment = book(spa, 10, "a@example.com")
+    appointment = book_facial(spa, 10, "a@example.com")
     user = UserFactory(username="desk", is_staff=True, is_superuser=True)
     browser = signed_in(user, enforce_csrf_checks=True)
     browser.get(LIST)
@@ -164,7 +148,7 @@ def test_a_kept_pages_csrf_token_is_accepted(spa):
 
 
 def test_a_revoked_permission_is_refused_though_the_page_was_kept(spa):
-    book(spa, 10, "a@example.com")
+    book_facial(spa, 10, "a@example.com")
     user = UserFactory(username="viewer", is_staff=True)
     view = Permission.objects.get(codename="view_appointment")
     user.user_permissions.add(view)
@@ -176,7 +160,7 @@ def test_a_revoked_permission_is_refused_though_the_page_was_kept(spa):
 
 
 def test_a_transaction_that_wrote_desk_data_never_reads_a_kept_page(spa):
-    book(spa, 10, "a@example.com")
+    book_facial(spa, 10, "a@example.com")
     before = desk_token()
     assert before is not None
     with pytest.raises(RuntimeError), transaction.atomic():

@@ -24,7 +24,13 @@ from bookings.services import (
     review_reassign,
 )
 from tests.factories import PhysicianFactory, SupervisionAgreementFactory, UserFactory
-from tests.spa import CONSENT, NY, at, client_details, intake_answers, next_working_day
+from tests.spa import (
+    NY,
+    at,
+    book_botox,
+    client_details,
+    next_working_day,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,17 +51,6 @@ def people(spa):
         "superuser": UserFactory(username="root", is_staff=True, is_superuser=True),
         "_other_doctor": other_doctor,
     }
-
-
-def book_botox(spa, hour=10, blood_thinners=True, email="mia@example.com"):
-    return appointment_book(
-        treatment=spa.botox,
-        practitioner=spa.nurse,
-        start=at(next_working_day(), hour),
-        client=client_details(email),
-        intake=intake_answers(blood_thinners=blood_thinners),
-        consent=CONSENT,
-    )
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from tests.spa import (
     CONSENT,
     NY,
     at,
+    book_facial,
     client_details,
     fill_the_day,
     intake_answers,
@@ -123,18 +124,9 @@ def test_short_notice_only_when_waived_and_then_logged(desk, spa, settings):
     assert actions == ["created", "notice_waived"]
 
 
-def _book(spa, hour, email, practitioner=None, day=None):
-    return appointment_book(
-        treatment=spa.facial,
-        practitioner=practitioner or spa.esthetician,
-        start=at(day or next_working_day(), hour),
-        client=client_details(email),
-    )
-
-
 def test_moving_in_the_admin_follows_the_rules(desk, spa):
-    first = _book(spa, 10, "a@example.com")
-    _book(spa, 14, "b@example.com")
+    first = book_facial(spa, 10, "a@example.com")
+    book_facial(spa, 14, "b@example.com")
     url = f"/admin/bookings/appointment/{first.pk}/change/"
     day = next_working_day().isoformat()
     data = {
@@ -155,7 +147,7 @@ def test_the_state_machine_allows_only_sensible_moves(spa):
     assert TRANSITIONS["checked_in"] == {"completed", "no_show"}
     for final in ("completed", "cancelled", "no_show", "declined"):
         assert TRANSITIONS[final] == set()
-    appointment = _book(spa, 10, "a@example.com")
+    appointment = book_facial(spa, 10, "a@example.com")
     start = appointment.start
     from django.core.exceptions import ValidationError
 
@@ -182,8 +174,8 @@ def test_the_state_machine_allows_only_sensible_moves(spa):
 
 
 def test_actions_in_the_list_and_buttons_on_the_page(desk, spa, mailoutbox):
-    first = _book(spa, 10, "a@example.com")
-    second = _book(spa, 12, "b@example.com")
+    first = book_facial(spa, 10, "a@example.com")
+    second = book_facial(spa, 12, "b@example.com")
     response = desk.post(
         "/admin/bookings/appointment/",
         {"action": "cancel", "_selected_action": [first.pk, second.pk]},
@@ -191,7 +183,7 @@ def test_actions_in_the_list_and_buttons_on_the_page(desk, spa, mailoutbox):
     )
     assert "Cancel: 2 appointment(s)" in response.content.decode()
     assert set(Appointment.objects.values_list("status", flat=True)) == {"cancelled"}
-    third = _book(spa, 14, "c@example.com")
+    third = book_facial(spa, 14, "c@example.com")
     refused = desk.post(
         f"/admin/bookings/appointment/{third.pk}/status/", {"status": "completed"}, follow=True
     )
@@ -205,7 +197,7 @@ def test_actions_in_the_list_and_buttons_on_the_page(desk, spa, mailoutbox):
 
 
 def test_list_filters_search_and_review_status(desk, spa):
-    appointment = _book(spa, 10, "findme@example.com")
+    appointment = book_facial(spa, 10, "findme@example.com")
     page = desk.get("/admin/bookings/appointment/?q=findme").content.decode()
     assert "Mia Client" in page
     assert (
@@ -233,7 +225,7 @@ def test_day_schedule_and_list_cost_fixed_queries(desk, spa, monkeypatch):
     # The session is refreshed at most once a minute: not in the middle of a count.
     monkeypatch.setattr("medspa.sessions.REFRESH_SECONDS", 10**9)
     day = next_working_day()
-    _book(spa, 10, "a@example.com", day=day)
+    book_facial(spa, 10, "a@example.com", day=day)
     urls = [f"/admin/bookings/appointment/day/?date={day}", "/admin/bookings/appointment/"]
     desk.get(urls[0])  # the session's once-a-minute refresh (medspa/sessions.py)
     small = [_queries(desk, url) for url in urls]
@@ -244,7 +236,7 @@ def test_day_schedule_and_list_cost_fixed_queries(desk, spa, monkeypatch):
 
 def test_day_schedule_shows_blocks_time_off_and_links(desk, spa):
     day = next_working_day()
-    appointment = _book(spa, 10, "a@example.com", day=day)
+    appointment = book_facial(spa, 10, "a@example.com", day=day)
     spa.esthetician.time_off.create(starts_at=at(day, 14), ends_at=at(day, 15), reason="Dentist")
     page = desk.get(f"/admin/bookings/appointment/day/?date={day}").content.decode()
     assert f"/admin/bookings/appointment/{appointment.pk}/change/" in page
@@ -330,7 +322,7 @@ def test_a_refusal_after_the_form_checked_is_a_message_not_an_error_page(desk, s
 
     def checked_then_taken(**kwargs):
         plan = real_validate(**kwargs)
-        _book(spa, 10, "online@example.com", day=day)  # the time goes in between
+        book_facial(spa, 10, "online@example.com", day=day)  # the time goes in between
         return plan
 
     monkeypatch.setattr(admin_forms, "appointment_validate", checked_then_taken)

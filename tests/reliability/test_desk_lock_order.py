@@ -19,8 +19,8 @@ import pytest
 from django.db import connection, transaction
 
 from bookings.models import Appointment, Client
-from bookings.services import _lock_practitioner_ids, appointment_book
-from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
+from bookings.services import _lock_practitioner_ids
+from tests.spa import book_botox
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -49,14 +49,7 @@ def test_a_booking_commits_while_its_supervising_physician_is_locked(spa):
 
     def book_under_that_physician() -> None:
         try:
-            appointment_book(
-                treatment=spa.botox,
-                practitioner=spa.nurse,
-                start=at(next_working_day(), 10),
-                client=client_details("booker@example.com"),
-                intake=intake_answers(),
-                consent=CONSENT,
-            )
+            book_botox(spa, blood_thinners=False, email="booker@example.com")
             booked.set()
         except BaseException as error:  # noqa: BLE001
             errors.append(error)
