@@ -18,7 +18,6 @@ where the token changes at commit) in a transaction that has itself written desk
 data: it sees its own writes before the token changes.
 """
 
-import hashlib
 from collections.abc import Callable
 
 from django.conf import settings
@@ -75,6 +74,8 @@ def kept_staff_page(
     set of permissions.
     """
     key = _key(request, page, keyed_by_permissions)
+    # Read before build(): rendering a CSRF token gives a browser without one a secret.
+    had_csrf_cookie = bool(request.META.get("CSRF_COOKIE"))
     if key is not None:
         kept = _staff_pages.get(key)
         if kept is not MISSING:
@@ -98,7 +99,7 @@ def kept_staff_page(
     # A token made for a browser that had no CSRF cookie yet matches only the cookie
     # this response sets: such a page is never kept, nor one that sets other cookies.
     personal = set(response.cookies) - {settings.CSRF_COOKIE_NAME} or (
-        holds_csrf_token and not key[2]
+        holds_csrf_token and not had_csrf_cookie
     )
     if not personal and not _messages_shown(request):
         _staff_pages.put(key, (response.content, response["Content-Type"], holds_csrf_token))
@@ -112,25 +113,20 @@ def _key(request: HttpRequest, page: str, keyed_by_permissions: bool) -> tuple |
     catalogue, desk = current_token(), desk_token()
     if catalogue is None or desk is None:
         return None
-    person = hashlib.sha256(
-        repr(
-            (
-                user.pk,
-                user.get_username(),
-                user.get_full_name(),
-                user.is_superuser,
-                # A superuser may do everything: no need to read every permission.
-                sorted(user.get_all_permissions())
-                if keyed_by_permissions and not user.is_superuser
-                else None,
-            )
-        ).encode()
-    ).hexdigest()
-    csrf_secret = request.META.get("CSRF_COOKIE") or ""
+    person = (
+        user.pk,
+        user.get_username(),
+        user.get_full_name(),
+        user.is_superuser,
+        # A superuser may do everything: no need to read every permission.
+        frozenset(user.get_all_permissions())
+        if keyed_by_permissions and not user.is_superuser
+        else None,
+    )
     return (
         page,
         person,
-        csrf_secret,
+        request.META.get("CSRF_COOKIE") or "",
         request.get_full_path(),
         timezone.localdate(),
         desk,
