@@ -61,9 +61,28 @@ class StartField(forms.CharField):
         return parse_start(value)
 
 
-class PractitionerChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, practitioner: Practitioner) -> str:
-        return f"{practitioner.display_name} ({practitioner.role.name})"
+class PractitionerField(forms.Field):
+    """A hidden practitioner id, one of `choices` (the treatment's qualified
+    practitioners, already loaded): checked without asking the database again."""
+
+    widget = forms.HiddenInput
+    default_error_messages = {"invalid_choice": "Please choose one of the practitioners listed."}
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.choices: dict[str, Practitioner] = {}
+
+    def prepare_value(self, value):
+        return value.pk if isinstance(value, Practitioner) else value
+
+    def to_python(self, value) -> Practitioner | None:
+        value = str(value).strip() if value is not None else ""
+        if value in self.empty_values:
+            return None
+        practitioner = self.choices.get(value)
+        if practitioner is None:
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return practitioner
 
 
 def _text(label: str, max_length: int, *, required: bool = True, **kwargs) -> forms.CharField:
@@ -87,13 +106,7 @@ class BookingForm(forms.Form):
         widget=forms.HiddenInput,
         validators=[RegexValidator(r"^[A-Za-z0-9_-]*$", "Please reload the page and try again.")],
     )
-    practitioner = PractitionerChoiceField(
-        queryset=Practitioner.objects.none(),
-        required=False,
-        empty_label="Any available practitioner",
-        widget=forms.HiddenInput,
-        error_messages={"invalid_choice": "Please choose one of the practitioners listed."},
-    )
+    practitioner = PractitionerField(required=False)
     first_name = _text(
         "First name", 80, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
@@ -125,8 +138,7 @@ class BookingForm(forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.treatment = treatment
-        ids = [p.pk for p in practitioners]
-        self.fields["practitioner"].queryset = Practitioner.objects.filter(pk__in=ids)
+        self.fields["practitioner"].choices = {str(p.pk): p for p in practitioners}
         if treatment.is_medical:
             self._add_intake_fields()
 

@@ -12,6 +12,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -23,6 +24,9 @@ logger = logging.getLogger(__name__)
 # left in the admin's outbox list: a weekend outage of the mail server loses nothing.
 MAX_ATTEMPTS = 80
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+# The first attempt is made right after commit by the process that queued the mail;
+# the retry job leaves the row alone this long, so the two never send it twice.
+FIRST_ATTEMPT_GRACE = datetime.timedelta(minutes=10)
 
 
 class Kind(StrEnum):
@@ -79,9 +83,9 @@ def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
         calendar=appointment_ics(appointment) if kind in WITH_CALENDAR else "",
         appointment=appointment,
         kind=str(kind),
-        next_attempt_at=timezone.now(),
+        next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE,
     )
-    transaction.on_commit(lambda: send_one(email.pk))
+    transaction.on_commit(lambda: _first_attempt(email))
     return email
 
 
@@ -97,6 +101,33 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     if email.calendar:
         message.attach("appointment.ics", email.calendar, "text/calendar")
     return message
+
+
+def _retry_delay(attempts: int) -> datetime.timedelta:
+    """1, 2, 4, 8... minutes between attempts, at most an hour."""
+    return min(datetime.timedelta(minutes=2 ** min(attempts - 1, 10)), MAX_RETRY_DELAY)
+
+
+def _first_attempt(email: OutboundEmail) -> None:
+    """Send a mail just queued, from the row in memory: one UPDATE records the outcome
+    (no lock is needed, the retry job waits FIRST_ATTEMPT_GRACE)."""
+    pending = OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED)
+    try:
+        _message(email).send()
+    except Exception as error:  # any transport failure: keep the mail, retry later
+        logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
+        pending.update(
+            attempts=F("attempts") + 1,
+            last_error=str(error)[:1000],
+            next_attempt_at=timezone.now() + _retry_delay(1),
+        )
+        return
+    pending.update(
+        attempts=F("attempts") + 1,
+        state=OutboundEmail.State.SENT,
+        sent_at=timezone.now(),
+        last_error="",
+    )
 
 
 def send_one(email_id: int) -> bool:
@@ -118,11 +149,7 @@ def send_one(email_id: int) -> bool:
             if email.attempts >= MAX_ATTEMPTS:
                 email.state = OutboundEmail.State.FAILED
             else:
-                # 1, 2, 4, 8... minutes between attempts, at most an hour.
-                delay = min(
-                    datetime.timedelta(minutes=2 ** min(email.attempts - 1, 10)), MAX_RETRY_DELAY
-                )
-                email.next_attempt_at = timezone.now() + delay
+                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
             email.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
             return False
         email.state = OutboundEmail.State.SENT

@@ -16,8 +16,8 @@ from bookings.availability import (
     open_slots,
     starting_from,
 )
-from bookings.models import Appointment
-from practitioners.models import Practitioner, TimeOff, WorkingHours
+from bookings.hot_sql import unavailable_times
+from practitioners.models import Practitioner, WorkingHours
 from practitioners.supervision import agreements_for, physician_from_agreements
 from treatments.catalogue_cache import remember
 from treatments.models import Treatment
@@ -91,19 +91,8 @@ def practitioner_days(
     ids = [p.pk for p in practitioners]
     bounds = day_bounds(first_day, last_day, policy.zone)
     unavailable: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, start, end in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=bounds.end, ends_at__gt=bounds.start
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
-        unavailable[practitioner_id].append(Interval(start, end))
-    busy = (
-        Appointment.objects.holding_time()
-        .overlapping(bounds.start, bounds.end)
-        .filter(practitioner_id__in=ids)
-    )
-    if ignore_appointment_id is not None:
-        busy = busy.exclude(pk=ignore_appointment_id)
-    for practitioner_id, start, end in busy.values_list(
-        "practitioner_id", "start", "blocked_until"
+    for practitioner_id, start, end in unavailable_times(
+        ids, bounds.start, bounds.end, ignore_appointment_id=ignore_appointment_id
     ):
         unavailable[practitioner_id].append(Interval(start, end))
 

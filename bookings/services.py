@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import clinical, notifications
+from bookings import clinical, hot_sql, notifications
 from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
 from bookings.models import (
     Appointment,
@@ -328,12 +328,7 @@ def _lock_practitioners(
 
 
 def _lock_practitioner_ids(ids: Iterable[int]) -> None:
-    list(
-        Practitioner.objects.select_for_update(no_key=True)
-        .filter(pk__in=sorted(set(ids)))
-        .order_by("pk")
-        .values("pk")
-    )
+    hot_sql.lock_practitioners(sorted(set(ids)))
     # A catalogue change (a practitioner deactivated, an agreement ended) that we
     # just waited for is committed now: what follows reads the catalogue afresh.
     catalogue_cache.read_version_again()
@@ -362,21 +357,16 @@ def client_find_or_create(*, details: ClientDetails, date_of_birth: datetime.dat
     """The client with this email (normalised), created on first booking.
 
     An existing client's name and phone are not overwritten from an anonymous form:
-    anyone can type any email address.
+    anyone can type any email address. A missing date of birth is filled in.
     """
-    client, created = Client.objects.get_or_create(
+    return hot_sql.client_upsert(
         email=normalise_email(details.email),
-        defaults={
-            "first_name": details.first_name.strip(),
-            "last_name": details.last_name.strip(),
-            "phone": details.phone.strip(),
-            "date_of_birth": date_of_birth,
-        },
+        first_name=details.first_name.strip(),
+        last_name=details.last_name.strip(),
+        phone=details.phone.strip(),
+        date_of_birth=date_of_birth,
+        now=timezone.now(),
     )
-    if not created and client.date_of_birth is None and date_of_birth is not None:
-        client.date_of_birth = date_of_birth
-        client.save(update_fields=["date_of_birth", "updated_at"])
-    return client
 
 
 def _same_form_again(submission_key: str | None) -> Appointment | None:
@@ -414,18 +404,22 @@ def appointment_book(
     now = now or timezone.now()
     with transaction.atomic():
         _lock_practitioners(treatment, practitioner)
-        again = _same_form_again(submission_key)
-        if again is not None:
-            return again
-        plan = appointment_validate(
-            treatment=treatment,
-            practitioner=practitioner,
-            start=start,
-            intake=intake,
-            consent=consent,
-            now=now,
-            enforce_notice=enforce_notice,
-        )
+        try:
+            plan = appointment_validate(
+                treatment=treatment,
+                practitioner=practitioner,
+                start=start,
+                intake=intake,
+                consent=consent,
+                now=now,
+                enforce_notice=enforce_notice,
+            )
+        except ValidationError:
+            # Posted twice: the first booking holds the very time the form asks for.
+            again = _same_form_again(submission_key)
+            if again is not None:
+                return again
+            raise
         booked_client = client_find_or_create(
             details=client, date_of_birth=intake.date_of_birth if intake else None
         )
@@ -451,6 +445,10 @@ def appointment_book(
                     submission_key=submission_key or None,
                 )
         except IntegrityError:
+            # Posted twice for "any practitioner": the first booking took another one.
+            again = _same_form_again(submission_key)
+            if again is not None:
+                return again
             # The database's no-overlap constraint: someone else got there first.
             raise ValidationError(
                 {"start": ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)}

@@ -247,6 +247,15 @@ def test_the_same_form_twice_books_once(spa):
         book_facial(spa, at(TUESDAY, 10), practitioner=who, submission_key="other-form" * 4)
 
 
+def test_the_same_form_twice_for_anyone_free_books_once(spa):
+    first = book_facial(spa, at(TUESDAY, 10), submission_key="k" * 32)
+    # Someone else is free at 10 too, but this form already has its booking.
+    again = book_facial(spa, at(TUESDAY, 10), submission_key="k" * 32)
+    assert again.pk == first.pk
+    assert Appointment.objects.count() == 1
+    assert OutboundEmail.objects.count() == 1
+
+
 def test_a_treatment_nobody_can_perform_is_refused_with_a_message(spa):
     spa.botox.qualified_practitioners.clear()
     with pytest.raises(ValidationError, match="Nobody offers this treatment"):
@@ -272,6 +281,24 @@ def test_clients_are_found_again_by_normalised_email_and_not_overwritten(spa):
     )
     assert Client.objects.count() == 1
     assert Client.objects.get().first_name == "Mia"
+
+
+def test_a_returning_client_gains_a_missing_date_of_birth_and_keeps_the_rest(spa):
+    facial = book_facial(spa, at(TUESDAY, 10), email="mia@example.com")
+    assert facial.client.date_of_birth is None
+    born = datetime.date(1990, 4, 2)
+    botox = book_botox(spa, at(TUESDAY, 14), intake=intake_answers(date_of_birth=born))
+    stored = Client.objects.get()
+    assert botox.client.pk == facial.client.pk == stored.pk
+    assert stored.date_of_birth == born and stored.first_name == "Mia"
+    assert stored.updated_at > stored.created_at
+    # A later form with another date does not overwrite the one on record.
+    book_botox(
+        spa,
+        at(TUESDAY, 16),
+        intake=intake_answers(date_of_birth=datetime.date(1991, 1, 1)),
+    )
+    assert Client.objects.get().date_of_birth == born
 
 
 def test_cancel_frees_the_time_and_mails(spa):

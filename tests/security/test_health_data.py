@@ -1,10 +1,12 @@
 """G14 health-data hygiene: a unique marker in every intake field never reaches logs,
 error mails, client mail or URLs; each view of a medical record writes one log row."""
 
+import datetime
 import logging
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from bookings import notifications
 from bookings.models import Appointment, MedicalAuditLog
@@ -55,7 +57,7 @@ def test_marker_never_leaves_the_medical_record(client, spa, settings, caplog, m
     response = client.post(review_url, {"decision": "approve", "note": "ok"})
     locations.append(response.get("Location", ""))
     client.logout()
-    send_due()
+    send_due(now=timezone.now() + datetime.timedelta(days=1))  # what commit would have sent
     client_mail = [m for m in mail.outbox if "ops@example.com" not in m.to]
 
     in_logs = caplog.text.count(MARKER)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings import notifications
-from bookings.models import Appointment
+from bookings.models import Appointment, OutboundEmail
 
 REMIND_WITHIN = datetime.timedelta(hours=24)
 
@@ -23,7 +23,7 @@ class Command(BaseCommand):
             start__gt=now,
             start__lte=now + REMIND_WITHIN,
         ).values_list("pk", flat=True)
-        queued = 0
+        reminders = []
         for appointment_id in list(due):
             with transaction.atomic():
                 # Locked and re-checked so two runs at once never remind twice.
@@ -39,9 +39,15 @@ class Command(BaseCommand):
                 )
                 if appointment is None:
                     continue
-                notifications.queue(appointment, notifications.Kind.REMINDER)
+                reminders.append(notifications.queue(appointment, notifications.Kind.REMINDER))
                 appointment.reminder_sent_at = now
                 appointment.save(update_fields=["reminder_sent_at", "updated_at"])
-                queued += 1
+            # Each reminder is sent as its transaction commits; a failure stays queued.
+        reminded = OutboundEmail.objects.filter(
+            pk__in=[email.pk for email in reminders], state=OutboundEmail.State.SENT
+        ).count()
         sent, failed = notifications.send_due()
-        self.stdout.write(f"Reminders queued: {queued}. Mail sent: {sent}, still queued: {failed}.")
+        self.stdout.write(
+            f"Reminders queued: {len(reminders)}, sent: {reminded}. "
+            f"Earlier mail retried: {sent} sent, {failed} still queued."
+        )
