@@ -1,11 +1,11 @@
-"""The few queries every booking runs under its practitioner lock, in SQL.
+"""The queries every online booking runs, written in SQL.
 
-Building an ORM query costs far more than running it (on the 2-core bench machine,
-about 1.2 ms of Python for each of these against 0.05 ms for a ready string: README,
-Performance), and a booking holds its practitioners' lock while they run. The rules they apply come
-from the models (the freeing statuses, the longest hold), so nothing is decided here
-that the ORM versions elsewhere would decide differently. The SQL runs on PostgreSQL
-and SQLite alike; `tests/bookings` run it on both.
+Building an ORM query costs far more than running it: on the 2-core bench machine
+about 1 ms of Python for each of these, against 0.05 ms for a ready string (README,
+Performance). A booking runs them while it holds its practitioners' locks. The rules
+they apply come from the models (the freeing statuses, the longest hold), so nothing
+is decided here that the ORM queries elsewhere decide differently. The SQL runs on
+PostgreSQL and SQLite alike; the test suite runs it on both.
 """
 
 import datetime
@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from bookings.models import LONGEST_HOLD, Appointment, Client
+from bookings.models import LONGEST_HOLD, Appointment, Client, OutboundEmail
 
 
 def _to_db(moment: datetime.datetime):
@@ -141,3 +141,14 @@ def client_upsert(
     if isinstance(row[5], str):  # SQLite without its date converter
         row[5] = datetime.date.fromisoformat(row[5])
     return Client.from_db(connection.alias, CLIENT_COLUMNS, row)
+
+
+def mail_sent(email_id: int, at: datetime.datetime) -> None:
+    """Record that a queued mail went out (unless the retry job already did)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE bookings_outboundemail "
+            "SET state = %s, sent_at = %s, attempts = attempts + 1, last_error = '' "
+            "WHERE id = %s AND state = %s",
+            [str(OutboundEmail.State.SENT), _to_db(at), email_id, str(OutboundEmail.State.QUEUED)],
+        )

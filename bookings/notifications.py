@@ -16,6 +16,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from bookings import hot_sql
 from bookings.calendar import appointment_ics
 from bookings.models import Appointment, OutboundEmail
 
@@ -111,23 +112,17 @@ def _retry_delay(attempts: int) -> datetime.timedelta:
 def _first_attempt(email: OutboundEmail) -> None:
     """Send a mail just queued, from the row in memory: one UPDATE records the outcome
     (no lock is needed, the retry job waits FIRST_ATTEMPT_GRACE)."""
-    pending = OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED)
     try:
         _message(email).send()
     except Exception as error:  # any transport failure: keep the mail, retry later
         logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
-        pending.update(
+        OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED).update(
             attempts=F("attempts") + 1,
             last_error=str(error)[:1000],
             next_attempt_at=timezone.now() + _retry_delay(1),
         )
         return
-    pending.update(
-        attempts=F("attempts") + 1,
-        state=OutboundEmail.State.SENT,
-        sent_at=timezone.now(),
-        last_error="",
-    )
+    hot_sql.mail_sent(email.pk, timezone.now())
 
 
 def send_one(email_id: int) -> bool:

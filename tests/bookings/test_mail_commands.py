@@ -95,3 +95,18 @@ def test_queued_mail_is_retried_until_sent(
     assert email.state == "sent" and len(mail.outbox) == 1
     call_command("send_queued_mail")
     assert len(mail.outbox) == 1
+
+
+def test_mail_sent_after_commit_is_recorded_and_never_sent_again(
+    always_open, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        appointment = book_at(always_open, _workday_start(30))
+    assert [m.to for m in mail.outbox] == [["mia@example.com"]]
+    email = OutboundEmail.objects.get(appointment=appointment)
+    assert email.state == "sent" and email.attempts == 1 and email.sent_at is not None
+    assert email.last_error == ""
+    # The retry job, even once the first attempt's grace is over, leaves it alone.
+    OutboundEmail.objects.update(next_attempt_at=timezone.now())
+    call_command("send_queued_mail")
+    assert len(mail.outbox) == 1
