@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
 
 from bookings import hot_sql
 from bookings.calendar import appointment_ics
@@ -54,13 +55,14 @@ WITH_CALENDAR = {Kind.CONFIRMED, Kind.APPROVED, Kind.RESCHEDULED, Kind.REMINDER}
 
 
 def _context(appointment: Appointment) -> dict[str, object]:
-    zone = timezone.get_current_timezone()
+    when = timezone.localtime(appointment.start, timezone.get_current_timezone())
     return {
         "appointment": appointment,
         "client": appointment.client,
         # Medical treatments are never named in mail (read on shared phones).
         "title": appointment.public_title,
-        "when": timezone.localtime(appointment.start, zone),
+        # Formatted once for both the text and the HTML part.
+        "when_text": f"{date_format(when, 'l j F Y, g:i A')} ({date_format(when, 'T')})",
         # A doctor's name on a lock screen hints at a medical visit: medical mail omits it.
         "practitioner_name": ""
         if appointment.is_medical

@@ -7,6 +7,7 @@ import secrets
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -116,6 +117,8 @@ def _apply_service_errors(form: BookingForm, error: ValidationError) -> None:
 
 @sensitive_post_parameters()  # health answers never reach an error report
 @never_cache
+# Reads need no transaction; appointment_book() opens the one that writes.
+@transaction.non_atomic_requests
 @require_http_methods(["GET", "HEAD", "POST"])
 @rate_limited
 def book(request: HttpRequest, slug: str) -> HttpResponse:

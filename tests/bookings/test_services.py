@@ -63,6 +63,9 @@ def test_day_spa_booking_is_confirmed_with_price_and_buffer(
     assert appointment.supervising_physician is None
     assert len(mail.outbox) == 1
     assert "Hydrating facial" in mail.outbox[0].body
+    when = "Tuesday 8 June 2027, 10:00 AM (EDT)"  # the spa's local time, in words
+    assert f"When: {when}" in mail.outbox[0].body
+    assert when in mail.outbox[0].alternatives[0][0]
     assert mail.outbox[0].attachments[0][0] == "appointment.ics"
 
 
