@@ -78,7 +78,7 @@ def _context(appointment: Appointment) -> dict[str, object]:
 def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
     """Queue one mail about `appointment` in the current transaction; send after commit."""
     context = _context(appointment)
-    email = OutboundEmail.objects.create(
+    email = OutboundEmail(
         to=appointment.client.email,
         subject=f"{SUBJECTS[kind]} - {settings.SPA_NAME}",
         body=render_to_string(f"emails/{kind}.txt", context),
@@ -88,6 +88,7 @@ def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
         kind=str(kind),
         next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE,
     )
+    hot_sql.insert_row(email)
     transaction.on_commit(lambda: _first_attempt(email))
     return email
 

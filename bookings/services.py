@@ -430,7 +430,7 @@ def appointment_book(
         )
         try:
             with transaction.atomic():
-                appointment = Appointment.objects.create(
+                appointment = Appointment(
                     client=booked_client,
                     treatment=treatment,
                     practitioner=plan.practitioner,
@@ -444,6 +444,7 @@ def appointment_book(
                     client_notes=client.notes.strip(),
                     submission_key=submission_key or None,
                 )
+                hot_sql.insert_row(appointment)
         except IntegrityError:
             # Posted twice for "any practitioner": the first booking took another one.
             again = _same_form_again(submission_key)
@@ -510,8 +511,8 @@ DEFAULT_CONSENT = (
 def record_event(appointment: Appointment, action: str, by=None, detail: str = "") -> None:
     """The appointment's history: who (None: the client online) did what, and when."""
     user = by if by is not None and by.is_authenticated else None
-    AppointmentEvent.objects.create(
-        appointment=appointment, user=user, action=action, detail=detail[:300]
+    hot_sql.insert_row(
+        AppointmentEvent(appointment=appointment, user=user, action=action, detail=detail[:300])
     )
 
 
