@@ -21,19 +21,28 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.db import connection  # noqa: E402
 from django.db.models import QuerySet  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bookings.availability import Policy, day_bounds  # noqa: E402
+from bookings.hot_sql import unavailable_times_query  # noqa: E402
 from bookings.models import Appointment, Review  # noqa: E402
 from bookings.selectors import _load_qualified_practitioners  # noqa: E402
-from practitioners.models import Practitioner, TimeOff  # noqa: E402
+from practitioners.models import Practitioner  # noqa: E402
 from treatments.models import Treatment  # noqa: E402
 
 
 def show(title: str, queryset: QuerySet) -> None:
     print(f"\n## {title}\n")
     print(queryset.explain(analyze=True))
+
+
+def show_sql(title: str, sql: str, params: list) -> None:
+    print(f"\n## {title}\n")
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN ANALYZE " + sql, params)
+        print("\n".join(row[0] for row in cursor.fetchall()))
 
 
 def main() -> None:
@@ -43,18 +52,14 @@ def main() -> None:
     one_day = day_bounds(today, today, policy.zone)
     medical = Treatment.objects.filter(kind=Treatment.Kind.MEDICAL, is_active=True).first()
     ids = [p.pk for p in _load_qualified_practitioners(medical)]
-    show(
-        f"availability: busy time of {len(ids)} practitioners over 14 days",
-        Appointment.objects.holding_time()
-        .overlapping(fortnight.start, fortnight.end)
-        .filter(practitioner_id__in=ids)
-        .values_list("practitioner_id", "start", "blocked_until"),
+    show_sql(
+        f"availability and every booking: time off and busy time of {len(ids)} "
+        "practitioners over 14 days (bookings/hot_sql.py)",
+        *unavailable_times_query(ids, fortnight.start, fortnight.end),
     )
-    show(
-        "availability: time off over 14 days",
-        TimeOff.objects.filter(
-            practitioner_id__in=ids, starts_at__lt=fortnight.end, ends_at__gt=fortnight.start
-        ).values_list("practitioner_id", "starts_at", "ends_at"),
+    show_sql(
+        "a booking: one practitioner's time off and busy time on one day",
+        *unavailable_times_query(ids[:1], one_day.start, one_day.end),
     )
     doctor = Practitioner.objects.physicians().first()
     show(

@@ -86,17 +86,14 @@ def lock_practitioners(ids: Sequence[int]) -> None:
         )
 
 
-def unavailable_times(
+def unavailable_times_query(
     ids: Sequence[int],
     start: datetime.datetime,
     end: datetime.datetime,
     *,
     ignore_appointment_id: int | None = None,
-) -> list[tuple[int, datetime.datetime, datetime.datetime]]:
-    """(practitioner id, from, until) of every time off and every appointment holding
-    time (cleanup buffer included) that touches [start, end), in one query."""
-    if not ids:
-        return []
+) -> tuple[str, list]:
+    """The SQL and parameters of unavailable_times() (bench/explain.py shows its plan)."""
     freeing = [str(status) for status in Appointment.FREEING_STATUSES]
     params = [
         *ids,
@@ -120,6 +117,23 @@ def unavailable_times(
         f"WHERE practitioner_id IN ({_placeholders(ids)}) "
         f"AND status NOT IN ({_placeholders(freeing)}) "
         f'AND "start" >= %s AND "start" < %s AND blocked_until > %s{not_this_one}'
+    )
+    return sql, params
+
+
+def unavailable_times(
+    ids: Sequence[int],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    ignore_appointment_id: int | None = None,
+) -> list[tuple[int, datetime.datetime, datetime.datetime]]:
+    """(practitioner id, from, until) of every time off and every appointment holding
+    time (cleanup buffer included) that touches [start, end), in one query."""
+    if not ids:
+        return []
+    sql, params = unavailable_times_query(
+        ids, start, end, ignore_appointment_id=ignore_appointment_id
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
