@@ -1,10 +1,11 @@
 """What one online booking costs: SQL statements, Python CPU and PostgreSQL CPU.
 
-Run after `make bench`, on its database (or any seeded PostgreSQL database on this
-machine; the PostgreSQL server must be local, its CPU is read from /proc):
+Run after `make bench`, on its database (BENCH_DATABASE_URL names another seeded
+PostgreSQL database on this machine; the server must be local, its CPU is read from
+/proc; DATABASE_URL is ignored, so a server's own database is never booked into):
 
     .venv/bin/python bench/booking_cost.py            # 300 bookings
-    BOOKINGS=100 .venv/bin/python bench/booking_cost.py
+    BOOKINGS=200 .venv/bin/python bench/booking_cost.py
 
 It books different free slots of the bench's facial through Django's test client
 (every middleware, the form, the service, the mail sent after commit to the console
@@ -22,8 +23,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/medspa_bench")
+# It books (then cancels) hundreds of appointments: never the DATABASE_URL of a server.
 os.environ.update(
+    DATABASE_URL=os.environ.get(
+        "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/medspa_bench"
+    ),
     DJANGO_SETTINGS_MODULE="medspa.settings",
     DEBUG="0",
     SECRET_KEY=secrets.token_urlsafe(50),

@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 80
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
 # The first attempt is made right after commit by the process that queued the mail;
-# the retry job leaves the row alone this long, so the two never send it twice.
+# the retry job leaves the row alone this long. The first attempt starts only while
+# at least FIRST_ATTEMPT_TIME of it is left (a bulk action sends its mails one after
+# another), so the two never both send a mail.
 FIRST_ATTEMPT_GRACE = datetime.timedelta(minutes=10)
+FIRST_ATTEMPT_TIME = datetime.timedelta(minutes=5)
 
 
 class Kind(StrEnum):
@@ -113,8 +116,13 @@ def _retry_delay(attempts: int) -> datetime.timedelta:
 
 
 def _first_attempt(email: OutboundEmail) -> None:
-    """Send a mail just queued, from the row in memory: one UPDATE records the outcome
-    (no lock is needed, the retry job waits FIRST_ATTEMPT_GRACE)."""
+    """Send a mail just queued, from the row in memory; one UPDATE records the outcome.
+
+    Too late in its grace, the mail is left to the retry job. A process that dies
+    between the mail server accepting the mail and the UPDATE leaves it queued: the
+    retry job sends it again after the grace (at least once, never lost)."""
+    if timezone.now() > email.next_attempt_at - FIRST_ATTEMPT_TIME:
+        return
     try:
         _message(email).send()
     except Exception as error:  # any transport failure: keep the mail, retry later
@@ -128,12 +136,13 @@ def _first_attempt(email: OutboundEmail) -> None:
     hot_sql.mail_sent(email.pk, timezone.now())
 
 
-def send_one(email_id: int) -> bool:
-    """Try to send one queued mail; on failure keep it queued with a later retry time."""
+def send_one(email_id: int, now: datetime.datetime) -> bool:
+    """Try to send one queued mail that is due at `now`; on failure keep it queued
+    with a later retry time."""
     with transaction.atomic():
         email = (
             OutboundEmail.objects.select_for_update(skip_locked=True, no_key=True)
-            .filter(pk=email_id, state=OutboundEmail.State.QUEUED)
+            .filter(pk=email_id, state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now)
             .first()
         )
         if email is None:
@@ -165,7 +174,7 @@ def send_due(now: datetime.datetime | None = None) -> tuple[int, int]:
     ).values_list("pk", flat=True)
     sent = failed = 0
     for email_id in list(due):
-        if send_one(email_id):
+        if send_one(email_id, now):
             sent += 1
         else:
             failed += 1

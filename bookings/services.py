@@ -420,16 +420,17 @@ def appointment_book(
             if again is not None:
                 return again
             raise
-        booked_client = client_find_or_create(
-            details=client, date_of_birth=intake.date_of_birth if intake else None
-        )
         status = (
             Appointment.Status.PENDING_REVIEW
             if treatment.is_medical
             else Appointment.Status.CONFIRMED
         )
         try:
+            # One savepoint for both: a refused insert leaves no client row behind.
             with transaction.atomic():
+                booked_client = client_find_or_create(
+                    details=client, date_of_birth=intake.date_of_birth if intake else None
+                )
                 appointment = Appointment(
                     client=booked_client,
                     treatment=treatment,

@@ -1,9 +1,11 @@
-"""Deploy checks of our own settings (run by `manage.py check --deploy`)."""
+"""Checks of our own: settings for deploys (`manage.py check --deploy`), and the
+database the booking service's SQL needs."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.checks import Tags, Warning, register
+from django.core.checks import Error, Tags, Warning, register
+from django.db import connection
 
 
 @register(Tags.security, deploy=True)
@@ -19,3 +21,25 @@ def site_url_is_public(app_configs, **kwargs) -> list[Warning]:
             )
         ]
     return []
+
+
+# bookings/hot_sql.py writes with INSERT ... RETURNING and ON CONFLICT ... DO UPDATE.
+SQLITE_AT_LEAST = (3, 35)
+
+
+@register(Tags.compatibility)
+def sqlite_is_recent_enough(app_configs, **kwargs) -> list[Error]:
+    """Bookings need SQLite 3.35 (Debian 12 has 3.40; Django itself accepts 3.31)."""
+    if connection.vendor != "sqlite":
+        return []
+    import sqlite3
+
+    if sqlite3.sqlite_version_info >= SQLITE_AT_LEAST:
+        return []
+    return [
+        Error(
+            f"SQLite {sqlite3.sqlite_version} is too old: bookings need 3.35 or newer.",
+            hint="Use PostgreSQL (DATABASE_URL) or a Python built with a newer SQLite.",
+            id="medspa.E001",
+        )
+    ]

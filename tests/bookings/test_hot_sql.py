@@ -88,3 +88,34 @@ def test_unavailable_times_are_time_off_and_held_time_that_touch_the_span(spa):
     assert unavailable_times(ids, at(TUESDAY, 10, 15), at(TUESDAY, 12)) == []
     assert unavailable_times([], at(TUESDAY, 0), at(TUESDAY, 23)) == []
     assert isinstance(found[0][1], datetime.datetime)
+
+
+def test_insert_row_refuses_an_unsaved_related_object_as_save_does(spa):
+    unsaved = Client(first_name="No", last_name="Row", email="no@example.com", phone="1234567")
+    appointment = Appointment(
+        client=unsaved,
+        treatment=spa.facial,
+        practitioner=spa.esthetician,
+        start=at(TUESDAY, 10),
+        end=at(TUESDAY, 11),
+        blocked_until=at(TUESDAY, 11, 15),
+        price=Decimal("95.00"),
+        status=Appointment.Status.CONFIRMED,
+    )
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_row(appointment)
+    assert not Appointment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_practitioner_lock_is_refused_outside_a_transaction(spa):
+    from django.db import connection
+    from django.db.transaction import TransactionManagementError
+
+    from bookings.hot_sql import lock_practitioners
+
+    if connection.vendor != "postgresql":
+        lock_practitioners([spa.esthetician.pk])  # SQLite: the write lock is the lock
+        return
+    with pytest.raises(TransactionManagementError):
+        lock_practitioners([spa.esthetician.pk])

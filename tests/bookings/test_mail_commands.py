@@ -8,6 +8,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.models import Appointment, OutboundEmail
+from bookings.notifications import send_due, send_one
 from bookings.services import appointment_book
 from tests.spa import client_details
 
@@ -110,3 +111,36 @@ def test_mail_sent_after_commit_is_recorded_and_never_sent_again(
     OutboundEmail.objects.update(next_attempt_at=timezone.now())
     call_command("send_queued_mail")
     assert len(mail.outbox) == 1
+
+
+def test_a_first_attempt_too_late_in_its_grace_leaves_the_mail_to_the_retry_job(
+    always_open, django_capture_on_commit_callbacks, monkeypatch
+):
+    """A long bulk action: by the time this mail's turn comes, the retry job has sent it."""
+    from bookings import notifications
+
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:
+        book_at(always_open, _workday_start(30))
+    eleven_minutes_later = timezone.now() + datetime.timedelta(minutes=11)
+    assert send_due(now=eleven_minutes_later) == (1, 0)
+    monkeypatch.setattr(notifications.timezone, "now", lambda: eleven_minutes_later)
+    for callback in after_commit:
+        callback()
+    assert len(mail.outbox) == 1
+    assert OutboundEmail.objects.get().attempts == 1
+
+
+def test_the_retry_job_checks_again_under_the_row_lock_that_a_mail_is_due(
+    always_open, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        book_at(always_open, _workday_start(30))
+    email = OutboundEmail.objects.get()
+    # Listed as due at `listed_at`; by the time the row is locked it is not due (a
+    # failed attempt moved it on): nothing is sent.
+    listed_at = timezone.now()
+    OutboundEmail.objects.update(next_attempt_at=listed_at + datetime.timedelta(seconds=30))
+    assert not send_one(email.pk, listed_at)
+    assert mail.outbox == []
+    email.refresh_from_db()
+    assert email.state == "queued" and email.attempts == 0

@@ -253,10 +253,11 @@ def test_the_same_form_twice_books_once(spa):
 def test_the_same_form_twice_for_anyone_free_books_once(spa):
     first = book_facial(spa, at(TUESDAY, 10), submission_key="k" * 32)
     # Someone else is free at 10 too, but this form already has its booking.
-    again = book_facial(spa, at(TUESDAY, 10), submission_key="k" * 32)
+    again = book_facial(spa, at(TUESDAY, 10), email="typo@example.com", submission_key="k" * 32)
     assert again.pk == first.pk
     assert Appointment.objects.count() == 1
     assert OutboundEmail.objects.count() == 1
+    assert list(Client.objects.values_list("email", flat=True)) == ["mia@example.com"]
 
 
 def test_a_treatment_nobody_can_perform_is_refused_with_a_message(spa):
