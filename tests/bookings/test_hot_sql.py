@@ -14,20 +14,28 @@ from treatments.catalogue_cache import current_token, read_version_again
 pytestmark = pytest.mark.django_db
 
 
-def test_insert_row_writes_what_save_writes(spa):
-    client = Client.objects.create(
-        first_name="Mia", last_name="Chen", email="mia@example.com", phone="212 555 0100"
-    )
-    appointment = Appointment(
+def facial(spa, client: Client, hour: int, status: str = "confirmed") -> Appointment:
+    """An unsaved one-hour facial with the esthetician on Tuesday (15 minutes' buffer)."""
+    return Appointment(
         client=client,
         treatment=spa.facial,
         practitioner=spa.esthetician,
-        start=at(TUESDAY, 10),
-        end=at(TUESDAY, 11),
-        blocked_until=at(TUESDAY, 11, 15),
+        start=at(TUESDAY, hour),
+        end=at(TUESDAY, hour + 1),
+        blocked_until=at(TUESDAY, hour + 1, 15),
         price=Decimal("95.00"),
-        status=Appointment.Status.CONFIRMED,
+        status=status,
     )
+
+
+def mia() -> Client:
+    return Client.objects.create(
+        first_name="Mia", last_name="Chen", email="mia@example.com", phone="212 555 0100"
+    )
+
+
+def test_insert_row_writes_what_save_writes(spa):
+    appointment = facial(spa, mia(), 10)
     insert_row(appointment)
     stored = Appointment.objects.get(pk=appointment.pk)
     for field in Appointment._meta.concrete_fields:
@@ -52,29 +60,10 @@ def test_insert_row_keeps_save_signals_for_models_that_have_them(spa):
 
 def test_unavailable_times_are_time_off_and_held_time_that_touch_the_span(spa):
     TimeOffFactory(practitioner=spa.esthetician, starts_at=at(TUESDAY, 12), ends_at=at(TUESDAY, 13))
-    client = Client.objects.create(
-        first_name="Mia", last_name="Chen", email="mia@example.com", phone="212 555 0100"
-    )
-    booked = Appointment.objects.create(
-        client=client,
-        treatment=spa.facial,
-        practitioner=spa.esthetician,
-        start=at(TUESDAY, 9),
-        end=at(TUESDAY, 10),
-        blocked_until=at(TUESDAY, 10, 15),
-        price=Decimal("95.00"),
-        status=Appointment.Status.CONFIRMED,
-    )
-    Appointment.objects.create(  # cancelled: frees its time
-        client=client,
-        treatment=spa.facial,
-        practitioner=spa.esthetician,
-        start=at(TUESDAY, 15),
-        end=at(TUESDAY, 16),
-        blocked_until=at(TUESDAY, 16, 15),
-        price=Decimal("95.00"),
-        status=Appointment.Status.CANCELLED,
-    )
+    client = mia()
+    booked = facial(spa, client, 9)
+    booked.save()
+    facial(spa, client, 15, status="cancelled").save()  # cancelled: frees its time
     ids = [spa.esthetician.pk]
     found = unavailable_times(ids, at(TUESDAY, 10), at(TUESDAY, 18))
     assert sorted(found) == [
@@ -92,16 +81,7 @@ def test_unavailable_times_are_time_off_and_held_time_that_touch_the_span(spa):
 
 def test_insert_row_refuses_an_unsaved_related_object_as_save_does(spa):
     unsaved = Client(first_name="No", last_name="Row", email="no@example.com", phone="1234567")
-    appointment = Appointment(
-        client=unsaved,
-        treatment=spa.facial,
-        practitioner=spa.esthetician,
-        start=at(TUESDAY, 10),
-        end=at(TUESDAY, 11),
-        blocked_until=at(TUESDAY, 11, 15),
-        price=Decimal("95.00"),
-        status=Appointment.Status.CONFIRMED,
-    )
+    appointment = facial(spa, unsaved, 10)
     with pytest.raises(ValueError, match="unsaved related object"):
         insert_row(appointment)
     assert not Appointment.objects.exists()
