@@ -27,10 +27,11 @@ SLOT_NAME = re.compile(r"^\d{1,2}:\d{2} [AP]M with .+")
 
 
 def choose_another_day_and_a_time(visitor, step_prefix: str, *, last: bool = False) -> str:
-    """Pick a day other than the one shown, then its first (or last) time; returns the
-    time's accessible name."""
+    """Pick a day two or more days ahead (the second other day offered), then its first
+    (or last) time; returns the time's accessible name. Never tomorrow: tomorrow's first
+    time is inside the 24-hour change window once the clock passes it today."""
     page = visitor.page
-    page.locator("a.day-chip:not(.is-selected)").first.click()
+    page.locator("a.day-chip:not(.is-selected)").nth(1).click()
     expect(page.locator("a.day-chip.is-selected")).to_have_count(1)
     visitor.step(f"{step_prefix} day chosen")
     slots = page.get_by_role("button", name=SLOT_NAME)
