@@ -82,7 +82,7 @@ def practitioner_days(
     """Working blocks, time off and busy time of each practitioner over the days.
 
     Medical treatments also limit each practitioner to the days on which their
-    licence is valid and a physician supervises them for it. Costs 2 queries; the
+    licence is valid and a physician supervises them for it. Costs 1 query; the
     supervision agreements of medical treatments are kept in memory per catalogue
     version (2 more queries when built).
     """
