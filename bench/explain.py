@@ -21,14 +21,12 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
 from django.db.models import QuerySet  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bookings.availability import Policy, day_bounds  # noqa: E402
-from bookings.hot_sql import unavailable_times_query  # noqa: E402
 from bookings.models import Appointment, Review  # noqa: E402
-from bookings.selectors import _load_qualified_practitioners  # noqa: E402
+from bookings.selectors import busy_times, qualified_practitioners  # noqa: E402
 from practitioners.models import Practitioner  # noqa: E402
 from treatments.models import Treatment  # noqa: E402
 
@@ -38,28 +36,21 @@ def show(title: str, queryset: QuerySet) -> None:
     print(queryset.explain(analyze=True))
 
 
-def show_sql(title: str, sql: str, params: list) -> None:
-    print(f"\n## {title}\n")
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN ANALYZE " + sql, params)
-        print("\n".join(row[0] for row in cursor.fetchall()))
-
-
 def main() -> None:
     policy = Policy.from_settings()
     today = timezone.localdate()
     fortnight = day_bounds(today, today + datetime.timedelta(days=13), policy.zone)
     one_day = day_bounds(today, today, policy.zone)
     medical = Treatment.objects.filter(kind=Treatment.Kind.MEDICAL, is_active=True).first()
-    ids = [p.pk for p in _load_qualified_practitioners(medical)]
-    show_sql(
+    ids = [p.pk for p in qualified_practitioners(medical)]
+    show(
         f"availability and every booking: time off and busy time of {len(ids)} "
-        "practitioners over 14 days (bookings/hot_sql.py)",
-        *unavailable_times_query(ids, fortnight.start, fortnight.end),
+        "practitioners over 14 days (bookings/selectors.py)",
+        busy_times(ids, fortnight.start, fortnight.end),
     )
-    show_sql(
+    show(
         "a booking: one practitioner's time off and busy time on one day",
-        *unavailable_times_query(ids[:1], one_day.start, one_day.end),
+        busy_times(ids[:1], one_day.start, one_day.end),
     )
     doctor = Practitioner.objects.physicians().first()
     show(

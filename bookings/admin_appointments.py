@@ -3,7 +3,6 @@ dashboard and the day's CSV. Every change goes through bookings/services.py."""
 
 import csv
 import datetime
-import functools
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,7 +20,6 @@ from django.views.decorators.http import require_POST
 from bookings.admin_forms import AppointmentAddForm, AppointmentMoveForm
 from bookings.availability import Policy, day_bounds
 from bookings.csv_export import csv_cell
-from bookings.desk_pages import kept_staff_page
 from bookings.models import Appointment, AppointmentEvent, Client, Review
 from bookings.schedule import day_schedule
 from bookings.services import (
@@ -332,21 +330,9 @@ class AppointmentAdmin(admin.ModelAdmin):
             reverse("admin:bookings_appointment_change", args=[appointment.pk])
         )
 
-    def changelist_view(self, request, extra_context=None):
-        if request.method != "GET" or not self.has_view_or_change_permission(request):
-            return super().changelist_view(request, extra_context)
-        return kept_staff_page(
-            request,
-            "appointment list",
-            functools.partial(super().changelist_view, request, extra_context),
-        )
-
     def day_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
-        return kept_staff_page(request, "day schedule", functools.partial(self._day, request))
-
-    def _day(self, request: HttpRequest) -> HttpResponse:
         day = parse_day(request.GET.get("date"))
         context = {
             **self.admin_site.each_context(request),

@@ -9,7 +9,6 @@ and durations are real elapsed time.
 
 import bisect
 import datetime
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -88,25 +87,14 @@ class Slot:
     practitioner_id: int
     practitioner_name: str
 
-    def as_json(self, zone: ZoneInfo) -> str:
-        """The availability API's object for this slot (CONTRACT.md), in local time.
-
-        Built once per slot: slots are kept in memory between requests
-        (bookings/selectors.py), and formatting is most of a fortnight's answer.
-        """
-        cached = self.__dict__.get("_json")
-        if cached is None or cached[0] != zone:
-            text = json.dumps(
-                {
-                    "start": self.start.astimezone(zone).isoformat(),
-                    "end": self.end.astimezone(zone).isoformat(),
-                    "practitioner": self.practitioner_id,
-                    "practitioner_name": self.practitioner_name,
-                }
-            )
-            cached = (zone, text)
-            object.__setattr__(self, "_json", cached)  # a cache, not state: frozen still
-        return cached[1]
+    def as_dict(self, zone: ZoneInfo) -> dict:
+        """The availability API's object for this slot (CONTRACT.md), in local time."""
+        return {
+            "start": self.start.astimezone(zone).isoformat(),
+            "end": self.end.astimezone(zone).isoformat(),
+            "practitioner": self.practitioner_id,
+            "practitioner_name": self.practitioner_name,
+        }
 
     def part_of_day(self, zone: ZoneInfo) -> str:
         wall = self.start.astimezone(zone).time()

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,26 +25,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings import clinical
 from bookings.csv_export import csv_cell
-from bookings.desk_pages import kept_staff_page
 from bookings.doctor_forms import ChartForm, DecisionForm
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
-from bookings.paging import Page
 from bookings.services import age_on, review_decide
 from medspa.auth import user_is_verified
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import agreement_accept
-from treatments.catalogue_cache import remember
 
 # A busy doctor has hundreds of requests waiting: a page at a time, soonest first.
 QUEUE_PAGE_SIZE = 25
-
-
-def _staff_member(request: HttpRequest) -> Practitioner | None:
-    """The signed-in practitioner's record, kept under the catalogue token (which any
-    practitioner save, the link to a login included, changes). Read-only: the portal
-    only filters by it."""
-    user = request.user
-    return remember(("practitioner of", user.pk), lambda: clinical.practitioner_of(user))
 
 
 def practitioner_required(*, physician: bool) -> Callable:
@@ -55,7 +45,7 @@ def practitioner_required(*, physician: bool) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if not request.user.is_authenticated or not user_is_verified(request):
                 return redirect_to_login(request.get_full_path())
-            me = _staff_member(request)
+            me = clinical.practitioner_of(request.user)
             if me is None or not me.is_active or (physician and not me.role.can_supervise):
                 raise PermissionDenied("This page is for supervising physicians.")
             request.practitioner = me
@@ -99,14 +89,6 @@ def _to_cosign(me: Practitioner):
 @physician_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Pending reviews soonest first; tabs for decided reviews and charts to co-sign."""
-    # The portal shows a physician the same whatever their permissions: the key needs
-    # none, and reading them would cost more than the kept page.
-    return kept_staff_page(
-        request, "doctor queue", functools.partial(_queue_page, request), keyed_by_permissions=False
-    )
-
-
-def _queue_page(request: HttpRequest) -> HttpResponse:
     me = request.practitioner
     tab = request.GET.get("tab", "pending")
     if tab not in {"pending", "decided", "cosign"}:
@@ -115,16 +97,15 @@ def _queue_page(request: HttpRequest) -> HttpResponse:
     mine = Review.objects.filter(physician=me)
     pending = mine.filter(decision=Review.Decision.PENDING)
     decided = mine.exclude(decision=Review.Decision.PENDING)
-    total = decided.count() if tab == "decided" else counts[tab]
-    page = Page.of(request.GET.get("page"), total=total, size=QUEUE_PAGE_SIZE)
-    window = page.window
     reviews = records = None
     if tab == "cosign":
-        records = (
+        page = Paginator(
             _to_cosign(me)
             .select_related("appointment__client", "appointment__treatment", "author__role")
-            .order_by("created_at", "pk")[window]
-        )
+            .order_by("created_at", "pk"),
+            QUEUE_PAGE_SIZE,
+        ).get_page(request.GET.get("page"))
+        records = page.object_list
     else:
         chosen, order = (
             (pending, ("appointment__start", "pk"))
@@ -133,7 +114,9 @@ def _queue_page(request: HttpRequest) -> HttpResponse:
         )
         # The page's ids first (two tables, an index), then their rows with all that is
         # shown: one seven-table join over every pending review cost more to plan and sort.
-        ids = list(chosen.order_by(*order).values_list("pk", flat=True)[window])
+        page = Paginator(chosen.order_by(*order).values_list("pk", flat=True), QUEUE_PAGE_SIZE)
+        page = page.get_page(request.GET.get("page"))
+        ids = list(page.object_list)
         reviews = (
             Review.objects.filter(pk__in=ids)
             .select_related(

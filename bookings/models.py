@@ -553,22 +553,3 @@ class AppointmentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.detail}".strip()
-
-
-class DeskVersion(models.Model):
-    """One row whose token changes whenever a transaction that wrote what the staff
-    pages show (appointments, clients, intakes, reviews, charts, time off) commits.
-
-    Database triggers change it (bookings migration 0009), however the write was made,
-    so a staff page kept in memory under the token (bookings/desk_pages.py) can never
-    outlive the data it shows. A random token, as CatalogueVersion's: no two states
-    ever share one."""
-
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        verbose_name = _("desk version")
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return self.token

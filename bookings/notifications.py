@@ -17,7 +17,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from bookings import hot_sql
 from bookings.calendar import appointment_ics
 from bookings.models import Appointment, OutboundEmail
 
@@ -91,7 +90,7 @@ def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
         kind=str(kind),
         next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE,
     )
-    hot_sql.insert_row(email)
+    email.save(force_insert=True)
     transaction.on_commit(lambda: _first_attempt(email))
     return email
 
@@ -133,7 +132,13 @@ def _first_attempt(email: OutboundEmail) -> None:
             next_attempt_at=timezone.now() + _retry_delay(1),
         )
         return
-    hot_sql.mail_sent(email.pk, timezone.now())
+    # Unless the retry job already recorded it.
+    OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED).update(
+        state=OutboundEmail.State.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
 
 
 def send_one(email_id: int, now: datetime.datetime) -> bool:

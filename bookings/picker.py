@@ -76,20 +76,6 @@ class Picker:
     def has_slots(self) -> bool:
         return any(slots for _, _, slots in self.parts)
 
-    def fingerprint(self) -> tuple:
-        """Everything the picker shows, hashable: equal fingerprints render the same."""
-        return (
-            tuple((choice.day, choice.free_count, choice.selected) for choice in self.days),
-            self.selected_day,
-            tuple(
-                (key, tuple((s.start_iso, s.practitioner_id, s.practitioner_name) for s in slots))
-                for key, _, slots in self.parts
-            ),
-            self.previous_from,
-            self.next_from,
-            self.first_day,
-        )
-
 
 def parse_day(value: str | None) -> datetime.date | None:
     try:

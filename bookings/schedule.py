@@ -8,12 +8,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Q
 from django.utils import timezone
 
 from bookings.availability import Interval, Policy, block_instants, day_bounds
 from bookings.models import Appointment
-from bookings.paging import Page
 from practitioners.models import Practitioner, TimeOff
 
 ROW_MINUTES = 15
@@ -76,8 +76,8 @@ def day_schedule(
         .prefetch_related("working_hours")
         .order_by("display_order", "display_name", "pk")
     )
-    paging = Page.of(page, total=len(everyone), size=PRACTITIONERS_PER_PAGE)
-    practitioners = everyone[paging.window]
+    paging = Paginator(everyone, PRACTITIONERS_PER_PAGE).get_page(page)
+    practitioners = list(paging.object_list)
     ids = [p.pk for p in practitioners]
     appointments_of: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in (

@@ -12,27 +12,16 @@ from bookings.availability import (
     PractitionerDay,
     Slot,
     day_bounds,
-    earliest_start,
-    open_slots,
-    starting_from,
+    free_slots,
 )
-from bookings.hot_sql import unavailable_times
-from practitioners.models import Practitioner, WorkingHours
+from bookings.models import Appointment
+from practitioners.models import Practitioner, TimeOff, WorkingHours
 from practitioners.supervision import agreements_for, physician_from_agreements
-from treatments.catalogue_cache import remember
 from treatments.models import Treatment
 
 
 def bookable_treatment(slug: str) -> Treatment | None:
-    """An active treatment with what booking needs loaded, or None.
-
-    Kept in memory per catalogue version (treatments/catalogue_cache.py): 1 query
-    (the version) when kept, 4 when built. Read-only.
-    """
-    return remember(("bookable_treatment", slug), lambda: _load_bookable_treatment(slug))
-
-
-def _load_bookable_treatment(slug: str) -> Treatment | None:
+    """An active treatment with what booking needs loaded, or None (3 queries)."""
     return (
         Treatment.objects.active()
         .select_related("category")
@@ -43,19 +32,8 @@ def _load_bookable_treatment(slug: str) -> Treatment | None:
 
 
 def qualified_practitioners(treatment: Treatment) -> list[Practitioner]:
-    """Active practitioners qualified for the treatment whose role may perform it.
-
-    Kept in memory per catalogue version, with their working hours: no query when
-    kept, 2 when built. Read-only.
-    """
-    return remember(
-        ("qualified_practitioners", treatment.pk),
-        lambda: _load_qualified_practitioners(treatment),
-        keep=lambda practitioners: True,
-    )
-
-
-def _load_qualified_practitioners(treatment: Treatment) -> list[Practitioner]:
+    """Active practitioners qualified for the treatment whose role may perform it, with
+    their working hours (2 queries)."""
     practitioners = (
         Practitioner.objects.active()
         .filter(qualified_treatments=treatment)
@@ -70,6 +48,29 @@ def _load_qualified_practitioners(treatment: Treatment) -> list[Practitioner]:
     return [p for p in practitioners if treatment.role_may_perform(p.role)]
 
 
+def busy_times(
+    practitioner_ids: list[int],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    ignore_appointment_id: int | None = None,
+):
+    """(practitioner id, from, until) of every time off and every appointment holding
+    time (cleanup buffer included) that touches [start, end): one query."""
+    time_off = TimeOff.objects.filter(
+        practitioner_id__in=practitioner_ids, starts_at__lt=end, ends_at__gt=start
+    ).values_list("practitioner_id", "starts_at", "ends_at")
+    appointments = (
+        Appointment.objects.holding_time()
+        .overlapping(start, end)
+        .filter(practitioner_id__in=practitioner_ids)
+    )
+    if ignore_appointment_id is not None:
+        appointments = appointments.exclude(pk=ignore_appointment_id)
+    appointments = appointments.values_list("practitioner_id", "start", "blocked_until")
+    return time_off.order_by().union(appointments.order_by(), all=True)
+
+
 def practitioner_days(
     treatment: Treatment,
     practitioners: list[Practitioner],
@@ -82,26 +83,21 @@ def practitioner_days(
     """Working blocks, time off and busy time of each practitioner over the days.
 
     Medical treatments also limit each practitioner to the days on which their
-    licence is valid and a physician supervises them for it. Costs 1 query; the
-    supervision agreements of medical treatments are kept in memory per catalogue
-    version (2 more queries when built).
+    licence is valid and a physician supervises them for it. Costs 1 query, and for
+    medical treatments 2 more (the supervision agreements).
     """
     if not practitioners:
         return []
     ids = [p.pk for p in practitioners]
     bounds = day_bounds(first_day, last_day, policy.zone)
     unavailable: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, start, end in unavailable_times(
+    for practitioner_id, start, end in busy_times(
         ids, bounds.start, bounds.end, ignore_appointment_id=ignore_appointment_id
     ):
         unavailable[practitioner_id].append(Interval(start, end))
 
     days = list(dates_between(first_day, last_day))
-    agreements = (
-        remember(("agreements", tuple(ids)), lambda: agreements_for(ids), keep=lambda _: True)
-        if treatment.is_medical
-        else []
-    )
+    agreements = agreements_for(ids) if treatment.is_medical else []
     result = []
     for practitioner in practitioners:
         weekly: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
@@ -149,15 +145,10 @@ def available_slots(
     ignore_appointment_id: int | None = None,
     practitioners: list[Practitioner] | None = None,
 ) -> list[Slot]:
-    """Free slots for a treatment over `days` days from `first_day` (fixed query count).
+    """Free slots for a treatment over `days` days from `first_day`, computed from the
+    database on every call (a fixed number of queries, whatever the data size).
 
     `ignore_appointment_id`: the appointment being moved does not block its own new time.
-
-    The slots before the notice cut are kept in memory under the catalogue version and
-    the practitioners' schedule tokens, which database triggers change with every
-    write to their appointments or time off (bookings migration 0008): a booking
-    makes the next request compute afresh. Costs 1 query when kept, 3 more when
-    computed.
     """
     if practitioners is None:
         practitioners = qualified_practitioners(treatment)
@@ -166,44 +157,18 @@ def available_slots(
     if not practitioners:
         return []
     last_day = first_day + datetime.timedelta(days=days - 1)
-    bookable_until = policy.last_bookable_day(now)
-    key = (
-        "open_slots",
-        treatment.pk,
-        first_day,
-        last_day,
-        bookable_until,
-        ignore_appointment_id,
-        policy,
-        schedule_tokens(practitioners),
-    )
-    slots = remember(
-        key,
-        lambda: open_slots(
-            practitioner_days(
-                treatment,
-                practitioners,
-                first_day=first_day,
-                last_day=last_day,
-                policy=policy,
-                ignore_appointment_id=ignore_appointment_id,
-            ),
-            days=dates_between(first_day, last_day),
-            duration=datetime.timedelta(minutes=treatment.duration_minutes),
-            buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
-            last_day=bookable_until,
+    return free_slots(
+        practitioner_days(
+            treatment,
+            practitioners,
+            first_day=first_day,
+            last_day=last_day,
             policy=policy,
+            ignore_appointment_id=ignore_appointment_id,
         ),
-        keep=lambda _: True,
-        large=True,
-    )
-    return starting_from(slots, earliest_start(now, policy))
-
-
-def schedule_tokens(practitioners: list[Practitioner]) -> tuple[tuple[int, str], ...]:
-    """Each practitioner's current schedule token (1 query)."""
-    return tuple(
-        Practitioner.objects.filter(pk__in=[p.pk for p in practitioners])
-        .order_by("pk")
-        .values_list("pk", "schedule_token")
+        days=dates_between(first_day, last_day),
+        duration=datetime.timedelta(minutes=treatment.duration_minutes),
+        buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
+        now=now,
+        policy=policy,
     )

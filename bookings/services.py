@@ -15,7 +15,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings import clinical, hot_sql, notifications
+from bookings import clinical, notifications
 from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
 from bookings.models import (
     Appointment,
@@ -30,7 +30,6 @@ from bookings.models import (
 from bookings.selectors import practitioner_days, qualified_practitioners
 from practitioners.models import Practitioner
 from practitioners.supervision import agreement_supervises, agreements_for, supervising_physician
-from treatments import catalogue_cache
 from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
 
 SLOT_TAKEN = "slot_taken"
@@ -312,12 +311,11 @@ def _lock_practitioners(
 ) -> None:
     """Serialise bookings per practitioner so a race loser gets a clean refusal.
 
-    On Postgres: row locks, in id order so two bookings never deadlock. Every write
-    that changes busy time takes these locks before it locks an appointment row: the
-    schedule-token triggers (bookings migration 0008) update the practitioner rows
-    too, and one order everywhere means no deadlock. `also`: more practitioners (the
-    one an appointment is moved away from). On SQLite the whole transaction already
-    holds the write lock (IMMEDIATE mode in settings).
+    On Postgres: row locks, in id order so two bookings never deadlock; every write
+    that changes busy time takes them before it locks an appointment row. FOR NO KEY
+    UPDATE: rows that reference the practitioners can still be inserted meanwhile.
+    `also`: more practitioners (the one an appointment is moved away from). On SQLite
+    the whole transaction already holds the write lock (IMMEDIATE mode in settings).
     """
     ids = (
         [practitioner.pk]
@@ -328,10 +326,20 @@ def _lock_practitioners(
 
 
 def _lock_practitioner_ids(ids: Iterable[int]) -> None:
-    hot_sql.lock_practitioners(sorted(set(ids)))
-    # A catalogue change (a practitioner deactivated, an agreement ended) that we
-    # just waited for is committed now: what follows reads the catalogue afresh.
-    catalogue_cache.read_version_again()
+    # list() runs the query: the locks are held from here to the end of the transaction.
+    list(
+        Practitioner.objects.filter(pk__in=set(ids))
+        .order_by("pk")
+        .select_for_update(no_key=True)
+        .values_list("pk", flat=True)
+    )
+
+
+def treatment_as_stored(treatment_id: int) -> Treatment:
+    """The treatment with its booking rules, read afresh (call it under the locks)."""
+    return Treatment.objects.prefetch_related(
+        "allowed_roles", "contraindication_rules__contraindication"
+    ).get(pk=treatment_id)
 
 
 def hold_schedules_of(appointments: Iterable[Appointment]) -> None:
@@ -359,14 +367,19 @@ def client_find_or_create(*, details: ClientDetails, date_of_birth: datetime.dat
     An existing client's name and phone are not overwritten from an anonymous form:
     anyone can type any email address. A missing date of birth is filled in.
     """
-    return hot_sql.client_upsert(
+    found, _created = Client.objects.get_or_create(
         email=normalise_email(details.email),
-        first_name=details.first_name.strip(),
-        last_name=details.last_name.strip(),
-        phone=details.phone.strip(),
-        date_of_birth=date_of_birth,
-        now=timezone.now(),
+        defaults={
+            "first_name": details.first_name.strip(),
+            "last_name": details.last_name.strip(),
+            "phone": details.phone.strip(),
+            "date_of_birth": date_of_birth,
+        },
     )
+    if found.date_of_birth is None and date_of_birth is not None:
+        found.date_of_birth = date_of_birth
+        found.save(update_fields=["date_of_birth", "updated_at"])
+    return found
 
 
 def _same_form_again(submission_key: str | None) -> Appointment | None:
@@ -404,6 +417,8 @@ def appointment_book(
     now = now or timezone.now()
     with transaction.atomic():
         _lock_practitioners(treatment, practitioner)
+        # The price, duration and rules as they are now, not as the caller loaded them.
+        treatment = treatment_as_stored(treatment.pk)
         try:
             plan = appointment_validate(
                 treatment=treatment,
@@ -445,7 +460,7 @@ def appointment_book(
                     client_notes=client.notes.strip(),
                     submission_key=submission_key or None,
                 )
-                hot_sql.insert_row(appointment)
+                appointment.save(force_insert=True)
         except IntegrityError:
             # Posted twice for "any practitioner": the first booking took another one.
             again = _same_form_again(submission_key)
@@ -512,8 +527,8 @@ DEFAULT_CONSENT = (
 def record_event(appointment: Appointment, action: str, by=None, detail: str = "") -> None:
     """The appointment's history: who (None: the client online) did what, and when."""
     user = by if by is not None and by.is_authenticated else None
-    hot_sql.insert_row(
-        AppointmentEvent(appointment=appointment, user=user, action=action, detail=detail[:300])
+    AppointmentEvent.objects.create(
+        appointment=appointment, user=user, action=action, detail=detail[:300]
     )
 
 
@@ -615,9 +630,7 @@ def appointment_reschedule(
             raise ValidationError(
                 {"start": "That is already the time of your appointment. Choose another."}
             )
-        treatment = Treatment.objects.prefetch_related(
-            "allowed_roles", "contraindication_rules__contraindication"
-        ).get(pk=current.treatment_id)
+        treatment = treatment_as_stored(current.treatment_id)
         plan = appointment_validate(
             treatment=treatment,
             practitioner=target,

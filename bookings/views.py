@@ -1,7 +1,6 @@
 """Public booking pages: book, the availability API, and the client's manage link."""
 
 import datetime
-import json
 import re
 import secrets
 
@@ -32,7 +31,6 @@ from bookings.services import (
     cancellation_deadline,
 )
 from practitioners.models import Practitioner
-from treatments.catalogue_cache import render_kept
 
 MAX_API_DAYS = 31
 SLUG_SHAPE = re.compile(r"[-a-zA-Z0-9_]{1,120}")
@@ -42,6 +40,7 @@ def _bad_request(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
 
 
+@transaction.non_atomic_requests  # reads only: no transaction to open and commit
 @require_safe
 def availability_api(request: HttpRequest) -> HttpResponse:
     """Free slots as JSON (CONTRACT.md): 404 unknown treatment, 400 bad parameters."""
@@ -89,13 +88,14 @@ def availability_api(request: HttpRequest) -> HttpResponse:
         practitioner_id=practitioner_id,
         practitioners=practitioners,
     )
-    zone = policy.zone
-    # The envelope through json.dumps; each slot's object is formatted once and kept.
-    envelope = json.dumps(
-        {"treatment": treatment.slug, "date": day.isoformat(), "time_zone": str(zone)}
+    return JsonResponse(
+        {
+            "treatment": treatment.slug,
+            "date": day.isoformat(),
+            "time_zone": str(policy.zone),
+            "slots": [slot.as_dict(policy.zone) for slot in slots],
+        }
     )
-    body = envelope[:-1] + ', "slots": [' + ", ".join(s.as_json(zone) for s in slots) + "]}"
-    return HttpResponse(body, content_type="application/json")
 
 
 def _chosen_practitioner(
@@ -195,11 +195,6 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         "nearest": nearest,
         "default_consent": DEFAULT_CONSENT,
     }
-    if form is None:
-        # Choosing a time: no form and no CSRF token, the same page for every visitor
-        # with the same choices and free times (kept in memory, catalogue version).
-        key = (treatment.pk, chosen.pk if chosen else None, picker.fingerprint())
-        return render_kept(request, "bookings/book.html", context, key)
     return render(request, "bookings/book.html", context)
 
 

@@ -1,11 +1,12 @@
 """Checks of our own: settings for deploys (`manage.py check --deploy`), and the
-database the booking service's SQL needs."""
+database's no-overlap constraint (`manage.py check`)."""
 
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
-from django.db import connection
+from django.db import DatabaseError, connections
+from django.db.migrations.recorder import MigrationRecorder
 
 
 @register(Tags.security, deploy=True)
@@ -23,23 +24,39 @@ def site_url_is_public(app_configs, **kwargs) -> list[Warning]:
     return []
 
 
-# bookings/hot_sql.py writes with INSERT ... RETURNING and ON CONFLICT ... DO UPDATE.
-SQLITE_AT_LEAST = (3, 35)
+# The one piece of schema Django's migrations cannot declare for both databases
+# (bookings migration 0002): without it, two racing bookings could both succeed.
+NO_OVERLAP = "appointment_no_overlap"
 
 
-@register(Tags.compatibility)
-def sqlite_is_recent_enough(app_configs, **kwargs) -> list[Error]:
-    """Bookings need SQLite 3.35 (Debian 12 has 3.40; Django itself accepts 3.31)."""
-    if connection.vendor != "sqlite":
-        return []
-    import sqlite3
+@register("schema")
+def no_overlap_constraint_exists(app_configs, **kwargs) -> list[Error]:
+    """On PostgreSQL, once migrated, appointments carry the exclusion constraint.
 
-    if sqlite3.sqlite_version_info >= SQLITE_AT_LEAST:
-        return []
-    return [
-        Error(
-            f"SQLite {sqlite3.sqlite_version} is too old: bookings need 3.35 or newer.",
-            hint="Use PostgreSQL (DATABASE_URL) or a Python built with a newer SQLite.",
-            id="medspa.E001",
-        )
-    ]
+    Not tagged `database`, so a plain `manage.py check` runs it; a database that is
+    unreachable or not yet migrated has nothing to check."""
+    errors = []
+    for connection in connections.all():
+        if connection.vendor != "postgresql" or not _overlap_migration_applied(connection):
+            continue
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, "bookings_appointment")
+        if NO_OVERLAP not in constraints:
+            errors.append(
+                Error(
+                    f"The exclusion constraint {NO_OVERLAP} is missing from appointments: "
+                    "the database would accept two overlapping bookings.",
+                    hint="Run bookings migration 0002 again "
+                    "(manage.py migrate bookings 0001, then manage.py migrate).",
+                    id="medspa.E002",
+                )
+            )
+    return errors
+
+
+def _overlap_migration_applied(connection) -> bool:
+    try:
+        applied = MigrationRecorder(connection).applied_migrations()
+    except DatabaseError:  # no database to look at: nothing to check
+        return False
+    return ("bookings", "0002_no_overlap") in applied

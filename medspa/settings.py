@@ -101,7 +101,7 @@ MIDDLEWARE = [
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "medspa.permissions.PermissionsBackend",  # ModelBackend, one query for permissions
+    "django.contrib.auth.backends.ModelBackend",
 ]
 # Five wrong passwords for one username, or from one address, lock it for 15 minutes
 # (a correct sign-in clears the count).
@@ -229,6 +229,9 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long the public catalogue pages (home, catalogue, a treatment) may be served from
+# the cache after a change (medspa/page_cache.py); 0 renders them every time.
+PUBLIC_PAGE_CACHE_SECONDS = env_int("PUBLIC_PAGE_CACHE_SECONDS", 60)
 
 # Mail: SMTP when EMAIL_HOST is set, the console otherwise.
 EMAIL_HOST = env_str("EMAIL_HOST")

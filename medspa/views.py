@@ -12,11 +12,12 @@ from django.views.static import serve
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 when the database answers a query, 503 otherwise (for load balancers)."""
+    """200 when the database answers, 503 otherwise (for load balancers).
+
+    A kept connection that died is dropped at the request's start (CONN_HEALTH_CHECKS),
+    so this connects afresh and fails while the database is down."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        connection.ensure_connection()
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -60,10 +60,6 @@ class Practitioner(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     display_order = models.PositiveSmallIntegerField(_("display order"), default=0)
-    # Changed by database triggers (bookings migration 0008) whenever one of this
-    # practitioner's appointments or time off is written: availability computed for
-    # them is kept in memory under it (bookings/selectors.py).
-    schedule_token = models.CharField(max_length=32, default="", editable=False)
 
     objects = PractitionerQuerySet.as_manager()
 
@@ -75,17 +71,6 @@ class Practitioner(models.Model):
     def __str__(self) -> str:
         # The name only: a role here would cost a query for each row of every list.
         return self.display_name
-
-    def save(self, *args, **kwargs) -> None:
-        # schedule_token belongs to the database triggers: writing back the value
-        # this object was loaded with could restore a token of older busy times.
-        if not self._state.adding and kwargs.get("update_fields") is None:
-            kwargs["update_fields"] = [
-                field.name
-                for field in self._meta.concrete_fields
-                if not field.primary_key and field.name != "schedule_token"
-            ]
-        super().save(*args, **kwargs)
 
     @property
     def is_physician(self) -> bool:

@@ -1,11 +1,13 @@
 import pytest
+from django.core.cache import cache
 
 from tests.spa import Spa, build_spa
 
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):
-    """Uploads from a test never land in the project's media folder; hashing is quick."""
+    """Uploads from a test never land in the project's media folder; hashing is quick; the
+    cache starts empty."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests never run collectstatic, so no manifest of hashed names exists.
@@ -13,6 +15,8 @@ def _fast_and_isolated(settings, tmp_path):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Public pages cached by one test must not be served to the next (medspa/page_cache.py).
+    cache.clear()
 
 
 @pytest.fixture

@@ -298,20 +298,3 @@ class TreatmentContraindication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.treatment}: {self.contraindication} ({self.get_severity_display()})"
-
-
-class CatalogueVersion(models.Model):
-    """One row whose token changes, in the same transaction, with any catalogue or staff
-    change (treatments/catalogue_cache.py). Readers see a new token exactly when they
-    see the new data, so pages and booking data kept in memory by that token are never
-    stale. A random token rather than a counter: a rolled-back change restores the old
-    token together with the old data, and no two states ever share a token."""
-
-    token = models.CharField(max_length=32)
-
-    class Meta:
-        verbose_name = _("catalogue version")
-        default_permissions = ()
-
-    def __str__(self) -> str:
-        return self.token

@@ -1,15 +1,16 @@
 """The public catalogue: home page, the list of treatments and one treatment's page.
 
-Each page is rendered once per worker and catalogue version, then served from memory
-(treatments/catalogue_cache.py): a price or practitioner change shows at once.
+A visitor without a session gets each page from the cache for up to a minute after a
+change (medspa/page_cache.py).
 """
 
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
-from treatments.catalogue_cache import catalogue_page
+from medspa.page_cache import public_page
 from treatments.models import Treatment, TreatmentContraindication
 from treatments.selectors import (
     treatment_for_detail,
@@ -33,8 +34,9 @@ def _book_url(treatment: Treatment) -> str | None:
         return None
 
 
+@transaction.non_atomic_requests  # reads only
 @require_safe
-@catalogue_page(lambda request: None)
+@public_page(lambda request: None)
 def home(request: HttpRequest) -> HttpResponse:
     featured = treatments_featured()
     return render(
@@ -48,8 +50,9 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@transaction.non_atomic_requests  # reads only
 @require_safe
-@catalogue_page(lambda request: treatment_kind_or_none(request.GET.get("kind")))
+@public_page(lambda request: treatment_kind_or_none(request.GET.get("kind")))
 def treatment_list(request: HttpRequest) -> HttpResponse:
     # An unknown ?kind= shows everything rather than an error: a shared link with a
     # typo should still land somewhere useful.
@@ -66,8 +69,9 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+@transaction.non_atomic_requests  # reads only
 @require_safe
-@catalogue_page(lambda request, slug: slug)
+@public_page(lambda request, slug: slug)
 def treatment_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         treatment = treatment_for_detail(slug=slug)

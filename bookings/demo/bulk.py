@@ -69,7 +69,6 @@ from bookings.models import (
 from bookings.services import DEFAULT_CONSENT, STANDARD_QUESTIONS, age_on
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
 from practitioners.supervision import physician_from_agreements
-from treatments.catalogue_cache import catalogue_changed
 from treatments.models import MEDICAL_MINIMUM_AGE, Role, Treatment, TreatmentContraindication
 
 DAYS_BACK = 274  # about nine months
@@ -227,7 +226,6 @@ def seed_bulk(
             result.appointments = len(chosen)
             result.practitioners_used = len({p.staff.practitioner.pk for p in chosen})
         result.practitioners_added = plan.added
-        catalogue_changed()  # staff hired in bulk, which sends no signal
     result.seconds = time.monotonic() - began
     return result
 

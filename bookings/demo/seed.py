@@ -30,7 +30,6 @@ from bookings.demo.catalogue import (
     TreatmentSpec,
 )
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
-from treatments.catalogue_cache import catalogue_changed
 from treatments.images import process_upload
 from treatments.models import (
     Category,
@@ -124,7 +123,6 @@ def seed_demo(*, password: str, totp_secret: str, today: datetime.date | None = 
         _seed_staff_users(run, groups)
         practitioners = _seed_practitioners(run, treatments, roles, groups)
         _seed_agreements(run, practitioners)
-        catalogue_changed()  # some rows were written in bulk, which sends no signal
     run.result.totals = {
         model._meta.verbose_name_plural.capitalize(): model.objects.count()
         for model in SUMMARY_MODELS

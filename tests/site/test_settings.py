@@ -132,17 +132,3 @@ def test_https_only_defaults_on_in_production():
         **{k: v for k, v in PRODUCTION.items() if k != "HTTPS_ONLY"},
     )
     assert result.stdout.split() == ["True", "True"]
-
-
-def test_an_sqlite_too_old_for_the_booking_sql_is_refused_with_a_hint(monkeypatch):
-    from django.db import connection
-
-    from medspa import checks
-
-    if connection.vendor != "sqlite":
-        assert checks.sqlite_is_recent_enough(None) == []
-        return
-    assert checks.sqlite_is_recent_enough(None) == []  # this machine's SQLite
-    monkeypatch.setattr(checks, "SQLITE_AT_LEAST", (99, 0))
-    [error] = checks.sqlite_is_recent_enough(None)
-    assert error.id == "medspa.E001" and "PostgreSQL" in error.hint
