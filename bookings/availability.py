@@ -208,54 +208,23 @@ def free_slots(
     block, touches no time off or other appointment, starts on the grid, at least
     the minimum notice from now, and no later than the furthest bookable day.
     """
-    slots = open_slots(
-        practitioners,
-        days=days,
-        duration=duration,
-        buffer=buffer,
-        last_day=policy.last_bookable_day(now),
-        policy=policy,
-    )
-    return starting_from(slots, earliest_start(now, policy))
-
-
-def starting_from(slots: list[Slot], not_before: datetime.datetime) -> list[Slot]:
-    """The slots (soonest first, as open_slots gives them) that start at not_before or later."""
-    return slots[bisect.bisect_left(slots, not_before, key=lambda slot: slot.start) :]
-
-
-def open_slots(
-    practitioners: Sequence[PractitionerDay],
-    *,
-    days: Iterable[datetime.date],
-    duration: datetime.timedelta,
-    buffer: datetime.timedelta,
-    last_day: datetime.date,
-    policy: Policy,
-) -> list[Slot]:
-    """free_slots before the minimum notice is applied: what only the clock changes,
-    so that it can be computed once and cut with starting_from() on each request."""
-    zone = policy.zone
+    not_before = earliest_start(now, policy)
+    last_day = policy.last_bookable_day(now)
+    hold = duration + buffer
     slots: list[Slot] = []
     for day in days:
         if day > last_day:
             break
-        wall_to_instant = _grid_converter(day, zone)
+        # Most practitioners share their hours: each block's starts are worked out once.
+        starts_in_block: dict[tuple[datetime.time, datetime.time], list[datetime.datetime]] = {}
         for practitioner in practitioners:
             if practitioner.allowed_days is not None and day not in practitioner.allowed_days:
                 continue
-            for starts, ends in practitioner.weekly_blocks.get(day.weekday(), ()):
-                block = block_instants(day, starts, ends, zone)
-                for wall in grid_times(starts, ends, policy.slot_minutes):
-                    start = wall_to_instant(wall)
-                    if start is None:  # skipped when clocks spring forward
-                        continue
-                    busy_until = start + duration + buffer
-                    if busy_until > block.end:
-                        break
-                    if start < block.start:
-                        continue
-                    if practitioner.is_free(start, busy_until):
+            for block in practitioner.weekly_blocks.get(day.weekday(), ()):
+                if block not in starts_in_block:
+                    starts_in_block[block] = _starts_in_block(day, *block, hold, policy)
+                for start in starts_in_block[block]:
+                    if start >= not_before and practitioner.is_free(start, start + hold):
                         slots.append(
                             Slot(
                                 start=start,
@@ -266,6 +235,29 @@ def open_slots(
                         )
     slots.sort(key=lambda slot: (slot.start, slot.practitioner_name, slot.practitioner_id))
     return slots
+
+
+def _starts_in_block(
+    day: datetime.date,
+    starts: datetime.time,
+    ends: datetime.time,
+    hold: datetime.timedelta,
+    policy: Policy,
+) -> list[datetime.datetime]:
+    """The grid's start instants in one working block of `day` that leave room for `hold`
+    (the treatment and its buffer) before the block ends."""
+    block = block_instants(day, starts, ends, policy.zone)
+    wall_to_instant = _grid_converter(day, policy.zone)
+    result = []
+    for wall in grid_times(starts, ends, policy.slot_minutes):
+        start = wall_to_instant(wall)
+        if start is None:  # skipped when clocks spring forward
+            continue
+        if start + hold > block.end:
+            break
+        if start >= block.start:
+            result.append(start)
+    return result
 
 
 def slot_problem(

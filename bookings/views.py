@@ -30,10 +30,39 @@ from bookings.services import (
     appointment_reschedule,
     cancellation_deadline,
 )
+from medspa.page_cache import free_times_page
 from practitioners.models import Practitioner
 
 MAX_API_DAYS = 31
 SLUG_SHAPE = re.compile(r"[-a-zA-Z0-9_]{1,120}")
+# A query-string value that can name a cached variant: a date, a number or nothing.
+PLAIN_VALUE = re.compile(r"[-0-9]{0,12}")
+
+
+def _plain_variant(*values: str) -> str | None:
+    """The cache key part for these values, or None when one of them is odd (such a
+    request is answered fresh, and its answer is usually an error)."""
+    if not all(PLAIN_VALUE.fullmatch(value) for value in values):
+        return None
+    return "|".join(values)
+
+
+def _availability_variant(request: HttpRequest) -> str | None:
+    slug = request.GET.get("treatment", "")
+    if not SLUG_SHAPE.fullmatch(slug):
+        return None
+    params = (request.GET.get(name, "") for name in ("date", "days", "practitioner"))
+    variant = _plain_variant(*params)
+    return variant and f"{slug}|{variant}"
+
+
+def _time_picker_variant(request: HttpRequest, slug: str) -> str | None:
+    """The booking page before a time is chosen; with `start` it holds a form."""
+    if "start" in request.GET:
+        return None
+    params = (request.GET.get(name, "") for name in ("practitioner", "from", "date"))
+    variant = _plain_variant(*params)
+    return variant and f"{slug}|{variant}"
 
 
 def _bad_request(message: str) -> JsonResponse:
@@ -42,6 +71,7 @@ def _bad_request(message: str) -> JsonResponse:
 
 @transaction.non_atomic_requests  # reads only: no transaction to open and commit
 @require_safe
+@free_times_page(_availability_variant)
 def availability_api(request: HttpRequest) -> HttpResponse:
     """Free slots as JSON (CONTRACT.md): 404 unknown treatment, 400 bad parameters."""
     slug = request.GET.get("treatment", "")
@@ -121,6 +151,7 @@ def _apply_service_errors(form: BookingForm, error: ValidationError) -> None:
 @transaction.non_atomic_requests
 @require_http_methods(["GET", "HEAD", "POST"])
 @rate_limited
+@free_times_page(_time_picker_variant)
 def book(request: HttpRequest, slug: str) -> HttpResponse:
     """Choose a practitioner, a day and a time, then details (and intake and consent)."""
     treatment = bookable_treatment(slug)

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_safe
 
-from medspa.page_cache import public_page
+from medspa.page_cache import catalogue_page
 from treatments.models import Treatment, TreatmentContraindication
 from treatments.selectors import (
     treatment_for_detail,
@@ -36,7 +36,7 @@ def _book_url(treatment: Treatment) -> str | None:
 
 @transaction.non_atomic_requests  # reads only
 @require_safe
-@public_page(lambda request: None)
+@catalogue_page(lambda request: "home")
 def home(request: HttpRequest) -> HttpResponse:
     featured = treatments_featured()
     return render(
@@ -52,7 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @transaction.non_atomic_requests  # reads only
 @require_safe
-@public_page(lambda request: treatment_kind_or_none(request.GET.get("kind")))
+@catalogue_page(lambda request: f"kind={treatment_kind_or_none(request.GET.get('kind'))}")
 def treatment_list(request: HttpRequest) -> HttpResponse:
     # An unknown ?kind= shows everything rather than an error: a shared link with a
     # typo should still land somewhere useful.
@@ -71,7 +71,7 @@ def treatment_list(request: HttpRequest) -> HttpResponse:
 
 @transaction.non_atomic_requests  # reads only
 @require_safe
-@public_page(lambda request, slug: slug)
+@catalogue_page(lambda request, slug: slug)
 def treatment_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         treatment = treatment_for_detail(slug=slug)
