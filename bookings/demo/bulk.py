@@ -1,7 +1,8 @@
 """Bulk volume for benchmarks: `manage.py seed_demo --clients N --appointments M`.
 
 Adds N clients and M appointments spread over about nine months back and three
-months ahead, fast (bulk inserts), and inside every booking rule:
+months ahead (past STAFF_FOR appointments, further back: see below), fast (bulk
+inserts), and inside every booking rule:
 
 - each appointment inside one of its practitioner's working blocks, on the slot grid,
   with the treatment plus its cleanup buffer fitting the block;
@@ -18,14 +19,23 @@ months ahead, fast (bulk inserts), and inside every booking rule:
 The same rules hold for a hand-booked appointment (bookings/services.py); calling the
 service once per row would take an hour for 100,000 rows, so this plans each
 practitioner's calendar in memory, walking each working block in time order, and
-writes the rows with bulk_create. On Postgres the exclusion constraint double-checks.
+writes the rows in bulk (COPY on Postgres, where the exclusion constraint
+double-checks; bulk_create elsewhere).
 
 A spa's staff can only hold so many appointments: eight demo practitioners do
-about 15,000 a year. When M needs more hands than the demo staff have, extra
+about 15,000 a year. When the window needs more hands than the demo staff have, extra
 practitioners are added (named, with weekly hours copied from the demo staff and,
 for the medical ones, a supervision agreement accepted by a demo physician).
 
-Deterministic: the same seed, database state and day give the same rows.
+The staff are hired for at most `staff_for` appointments (STAFF_FOR, 100,000: a busy
+year) whatever M is, and the window holds at most that many. The rest is history:
+walking back from the day before the window, every day fully booked (each block's
+walk kept whole) by the same staff, as far back as it takes (a million appointments
+are about eight years of this spa). So ten times the appointments means the same
+team and the same next three months, with ten times the past behind them.
+
+Deterministic: the same seed, database state and day give the same rows; the window's
+rows do not depend on how much history is added behind it.
 """
 
 import datetime
@@ -33,9 +43,11 @@ import heapq
 import io
 import json
 import math
+import queue
 import random
+import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -79,6 +91,16 @@ GAP_CHANCE = 0.1
 BATCH_SIZE = 2000
 # Aim a little above M so that sampling exactly M is always possible.
 CAPACITY_MARGIN = 1.05
+# Hire staff for at most this many appointments in the window; the rest is history.
+STAFF_FOR = 100_000
+# History is planned this many days at a time (busy time already booked loaded once
+# per chunk), and written this many appointments at a time (bounded memory).
+HISTORY_CHUNK_DAYS = 91
+WRITE_CHUNK = 50_000
+# Ids of a table not reserved ahead (good-faith exams) are taken this many at a time.
+RESERVE_AT_LEAST = 10_000
+# No spa has a century of bookings: the staff cannot hold M (no hours, no treatments).
+MAX_HISTORY_DAYS = 100 * 365
 
 _FIRST_NAMES_TEXT = (
     "Olivia Emma Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella "
@@ -146,6 +168,7 @@ class BulkResult:
     medical: int = 0
     practitioners_added: int = 0
     practitioners_used: int = 0
+    history: int = 0  # of the appointments, those before the window (fully booked days)
     first_day: datetime.date | None = None
     last_day: datetime.date | None = None
     seconds: float = 0.0
@@ -162,7 +185,7 @@ class _Staff:
     busy: PractitionerDay | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _Placement:
     staff: _Staff
     treatment: Treatment
@@ -183,6 +206,7 @@ class _Plan:
     staff: list[_Staff] = field(default_factory=list)
     pool: list[_Placement] = field(default_factory=list)
     added: int = 0
+    hired_ids: list[int] = field(default_factory=list)
 
 
 def seed_bulk(
@@ -194,8 +218,14 @@ def seed_bulk(
     days_back: int = DAYS_BACK,
     days_ahead: int | None = None,
     policy: Policy | None = None,
+    staff_for: int = STAFF_FOR,
 ) -> BulkResult:
-    """Add `clients` clients and `appointments` appointments (see the module docstring)."""
+    """Add `clients` clients and `appointments` appointments (see the module docstring).
+
+    At most `staff_for` of them go in the window (today - days_back .. today +
+    days_ahead), and staff are hired for those only; the rest fill fully booked days
+    before the window, as far back as they need.
+    """
     began = time.monotonic()
     policy = policy or Policy.from_settings()
     now = now or timezone.now()
@@ -211,20 +241,42 @@ def seed_bulk(
         last_day=today + datetime.timedelta(days=ahead),
         rng=random.Random(seed),  # noqa: S311 (made-up demo data, not secrets)
     )
+    # History has its own random numbers: the window's rows are the same however much
+    # history is added behind them.
+    history_rng = random.Random(f"{seed}:history")  # noqa: S311
     result = BulkResult(first_day=plan.first_day, last_day=plan.last_day)
     with transaction.atomic(), _timestamps_as_given():
-        people = _create_clients(plan, clients)
+        new_people = _new_clients(plan, clients)
         result.clients = clients
         if appointments > 0:
-            if not people:
-                people = _existing_clients()
-            if not people:
+            if not new_people and not Client.objects.filter(date_of_birth__isnull=False).exists():
                 raise BulkSeedError("There are no clients to book for: pass --clients N.")
-            _plan_calendar(plan, appointments)
-            chosen = _choose(plan, appointments)
-            result.medical = _write(plan, chosen, people)
-            result.appointments = len(chosen)
-            result.practitioners_used = len({p.staff.practitioner.pk for p in chosen})
+            in_window = min(appointments, max(0, staff_for))
+            _plan_calendar(plan, in_window)
+            chosen = _choose(plan, in_window)
+            history = _plan_history(plan, appointments - in_window, history_rng)
+            if history:
+                result.first_day = history[0].day
+                _backdate_agreements(plan, result.first_day)
+        people = _save_clients(plan, new_people, result.first_day)
+        if appointments > 0:
+            people = people or _existing_clients()
+            superuser = _any_superuser()
+            with _Rows() as rows:
+                medical = sum(p.treatment.is_medical for part in (history, chosen) for p in part)
+                rows.reserve(Appointment, len(history) + len(chosen))
+                for model in (Intake, Consent, Review):
+                    rows.reserve(model, medical)
+                # History first, oldest first: lower ids for older bookings, as in a spa.
+                for offset in range(0, len(history), WRITE_CHUNK):
+                    part = history[offset : offset + WRITE_CHUNK]
+                    result.medical += _write(plan, part, people, history_rng, rows, superuser)
+                result.medical += _write(plan, chosen, people, plan.rng, rows, superuser)
+            result.appointments = len(chosen) + len(history)
+            result.history = len(history)
+            result.practitioners_used = len(
+                {p.staff.practitioner.pk for part in (chosen, history) for p in part}
+            )
         result.practitioners_added = plan.added
     result.seconds = time.monotonic() - began
     return result
@@ -257,7 +309,8 @@ def _batch() -> int | None:
 # Clients --------------------------------------------------------------------------
 
 
-def _create_clients(plan: _Plan, count: int) -> list[Client]:
+def _new_clients(plan: _Plan, count: int) -> list[Client]:
+    """`count` clients, not saved yet (_save_clients dates them before their bookings)."""
     if count <= 0:
         return []
     rng = plan.rng
@@ -281,6 +334,18 @@ def _create_clients(plan: _Plan, count: int) -> list[Client]:
                 updated_at=joined,
             )
         )
+    return people
+
+
+def _save_clients(plan: _Plan, people: list[Client], first_day: datetime.date) -> list[Client]:
+    """Insert the new clients, joined before the first booking (history included)."""
+    if not people:
+        return []
+    earlier = datetime.timedelta(days=(plan.first_day - first_day).days)
+    if earlier:
+        for person in people:
+            person.created_at -= earlier
+            person.updated_at = person.created_at
     return Client.objects.bulk_create(people, batch_size=_batch())
 
 
@@ -321,21 +386,7 @@ def _load_staff(plan: _Plan, practitioner_ids: list[int] | None = None) -> list[
         .prefetch_related("treatments")
     ):
         agreements[agreement.practitioner_id].append(agreement)
-    window = Interval(
-        to_instant(plan.first_day, datetime.time.min, plan.policy.zone),
-        to_instant(plan.last_day + datetime.timedelta(days=1), datetime.time.min, plan.policy.zone),
-    )
-    unavailable: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, start, end in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
-        unavailable[practitioner_id].append(Interval(start, end))
-    for practitioner_id, start, end in (
-        Appointment.objects.holding_time()
-        .filter(practitioner_id__in=ids, start__lt=window.end, blocked_until__gt=window.start)
-        .values_list("practitioner_id", "start", "blocked_until")
-    ):
-        unavailable[practitioner_id].append(Interval(start, end))
+    unavailable = _unavailable(plan, ids, plan.first_day, plan.last_day)
 
     staff = []
     for practitioner in practitioners:
@@ -369,6 +420,28 @@ def _load_staff(plan: _Plan, practitioner_ids: list[int] | None = None) -> list[
     return staff
 
 
+def _unavailable(
+    plan: _Plan, ids: list[int], first_day: datetime.date, last_day: datetime.date
+) -> dict[int, list[Interval]]:
+    """Time off and appointments already holding time, per practitioner, in these days."""
+    window = Interval(
+        to_instant(first_day, datetime.time.min, plan.policy.zone),
+        to_instant(last_day + datetime.timedelta(days=1), datetime.time.min, plan.policy.zone),
+    )
+    unavailable: dict[int, list[Interval]] = defaultdict(list)
+    for practitioner_id, start, end in TimeOff.objects.filter(
+        practitioner_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
+    ).values_list("practitioner_id", "starts_at", "ends_at"):
+        unavailable[practitioner_id].append(Interval(start, end))
+    for practitioner_id, start, end in (
+        Appointment.objects.holding_time()
+        .filter(practitioner_id__in=ids, start__lt=window.end, blocked_until__gt=window.start)
+        .values_list("practitioner_id", "start", "blocked_until")
+    ):
+        unavailable[practitioner_id].append(Interval(start, end))
+    return unavailable
+
+
 def _weight(plan: _Plan, day: datetime.date) -> float:
     """How full a day's calendar ends up: the past busy, the future thinning out."""
     if day <= plan.today:
@@ -377,14 +450,22 @@ def _weight(plan: _Plan, day: datetime.date) -> float:
     return max(0.15, 0.9 - 0.75 * ahead)
 
 
-def _pool_for(plan: _Plan, staff: _Staff) -> list[_Placement]:
-    """Every appointment this practitioner could have: each block walked in time order."""
-    rng = plan.rng
+def _pool_for(
+    plan: _Plan,
+    staff: _Staff,
+    first_day: datetime.date | None = None,
+    last_day: datetime.date | None = None,
+    rng: random.Random | None = None,
+) -> list[_Placement]:
+    """Every appointment this practitioner could have: each block walked in time order
+    (the window's days unless told)."""
+    rng = rng or plan.rng
     zone = plan.policy.zone
     practitioner = staff.practitioner
     placements = []
-    day = plan.first_day
-    while day <= plan.last_day:
+    day = first_day or plan.first_day
+    last_day = last_day or plan.last_day
+    while day <= last_day:
         blocks = staff.weekly.get(day.weekday())
         if blocks and practitioner.licence_valid_on(day):
             options = []
@@ -496,6 +577,61 @@ def _plan_calendar(plan: _Plan, wanted: int) -> None:
     raise BulkSeedError(f"Could not make room for {wanted} appointments.")
 
 
+def _plan_history(plan: _Plan, wanted: int, rng: random.Random) -> list[_Placement]:
+    """`wanted` appointments before the window, oldest first, by the window's staff.
+
+    Walks back from the day before the window, HISTORY_CHUNK_DAYS at a time, keeping
+    every placement each block's walk finds (a fully booked day: only the walk's
+    gaps stay free), until there are enough; the oldest day is the one cut short.
+    """
+    if wanted <= 0:
+        return []
+    if not plan.staff:
+        raise BulkSeedError("No active practitioner has working hours: run seed_demo first.")
+    # The staff hired by this run are supervised as far back as history goes (the
+    # agreements are dated once the first day is known: _backdate_agreements).
+    hired = set(plan.hired_ids)
+    since = datetime.date(1900, 1, 1)
+    for staff in plan.staff:
+        if staff.practitioner.pk in hired:
+            for agreement in staff.agreements:
+                agreement.valid_from = since
+                agreement.accepted_at = to_instant(since, datetime.time.min, plan.policy.zone)
+    ids = [staff.practitioner.pk for staff in plan.staff]
+    found: list[_Placement] = []
+    last_day = plan.first_day - datetime.timedelta(days=1)
+    while len(found) < wanted:
+        if (plan.first_day - last_day).days > MAX_HISTORY_DAYS:
+            raise BulkSeedError(f"Could not make room for {wanted} appointments in the past.")
+        first_day = last_day - datetime.timedelta(days=HISTORY_CHUNK_DAYS - 1)
+        unavailable = _unavailable(plan, ids, first_day, last_day)
+        chunk = []
+        for staff in plan.staff:
+            staff.busy = PractitionerDay(
+                practitioner_id=staff.practitioner.pk,
+                name=staff.practitioner.display_name,
+                weekly_blocks=staff.weekly,
+                unavailable=unavailable[staff.practitioner.pk],
+            )
+            chunk.extend(_pool_for(plan, staff, first_day, last_day, rng))
+        chunk.sort(key=lambda placement: placement.start, reverse=True)
+        found.extend(chunk[: wanted - len(found)])
+        last_day = first_day - datetime.timedelta(days=1)
+    found.sort(key=lambda placement: placement.start)
+    return found
+
+
+def _backdate_agreements(plan: _Plan, first_day: datetime.date) -> None:
+    """The supervision agreements of the staff this run hired start before history."""
+    valid_from = first_day - datetime.timedelta(days=30)
+    SupervisionAgreement.objects.filter(practitioner_id__in=plan.hired_ids).update(
+        valid_from=valid_from,
+        accepted_at=to_instant(
+            valid_from - datetime.timedelta(days=7), datetime.time(10, 30), plan.policy.zone
+        ),
+    )
+
+
 def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     """Extra practitioners (the demo staff cannot hold a busy year on their own)."""
     rng = plan.rng
@@ -593,6 +729,7 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
         for practitioner, physician in agreements
     )
     plan.added += len(hired)
+    plan.hired_ids.extend(p.pk for p in hired)
     return hired
 
 
@@ -634,8 +771,7 @@ class _Story:
     closed_at: datetime.datetime | None = None  # checked in / completed / no-show noted
 
 
-def _story(plan: _Plan, placement: _Placement) -> _Story:
-    rng = plan.rng
+def _story(plan: _Plan, placement: _Placement, rng: random.Random) -> _Story:
     now = plan.now
     treatment = placement.treatment
     start = placement.start
@@ -678,32 +814,40 @@ def _story(plan: _Plan, placement: _Placement) -> _Story:
     return story
 
 
-def _pick_client(plan: _Plan, people: list[Client], placement: _Placement) -> Client | None:
+def _pick_client(people: list[Client], placement: _Placement, rng: random.Random) -> Client | None:
     treatment = placement.treatment
     minimum = treatment.minimum_age
     if treatment.is_medical:
         minimum = max(minimum, MEDICAL_MINIMUM_AGE)
     for _try in range(20):
-        person = people[plan.rng.randrange(len(people))]
+        person = people[rng.randrange(len(people))]
         if age_on(person.date_of_birth, placement.day) >= minimum:
             return person
     return None
 
 
-def _write(plan: _Plan, chosen: list[_Placement], people: list[Client]) -> int:
+def _write(
+    plan: _Plan,
+    chosen: list[_Placement],
+    people: list[Client],
+    rng: random.Random,
+    writer: "_Rows",
+    superuser: int | None,
+) -> int:
     """Appointments, then the intake, consent and review of each medical one, and the
     good-faith exams approvals relied on. Rows are plain dicts (building 300,000 model
     instances alone takes longer than inserting them)."""
-    rng = plan.rng
+    if not chosen:
+        return 0
     rows: list[dict] = []
     medical: list[tuple[dict, _Placement, Client, _Story]] = []
     online = Appointment.Source.ONLINE
     for placement in chosen:
-        person = _pick_client(plan, people, placement)
+        person = _pick_client(people, placement, rng)
         if person is None:
             raise BulkSeedError("Too few adult clients for the medical treatments: add --clients.")
         treatment = placement.treatment
-        story = _story(plan, placement)
+        story = _story(plan, placement, rng)
         end = placement.start + datetime.timedelta(minutes=treatment.duration_minutes)
         changed = max(
             t
@@ -735,15 +879,15 @@ def _write(plan: _Plan, chosen: list[_Placement], people: list[Client]) -> int:
         rows.append(row)
         if treatment.is_medical:
             medical.append((row, placement, person, story))
-    ids = _insert(Appointment, rows)
+    ids = writer.insert(Appointment, rows)
     for row, pk in zip(rows, ids, strict=True):
         row["id"] = pk
 
-    _insert(
+    writer.insert(
         Intake,
         [_intake(rng, row, placement, person, story) for row, placement, person, story in medical],
     )
-    _insert(
+    writer.insert(
         Consent,
         [
             {
@@ -758,7 +902,7 @@ def _write(plan: _Plan, chosen: list[_Placement], people: list[Client]) -> int:
             for row, placement, _person, story in medical
         ],
     )
-    _insert(
+    writer.insert(
         Review,
         [
             {
@@ -774,7 +918,7 @@ def _write(plan: _Plan, chosen: list[_Placement], people: list[Client]) -> int:
             for row, placement, _person, story in medical
         ],
     )
-    _write_exams(plan, medical)
+    _write_exams(plan, medical, writer, superuser)
     return len(medical)
 
 
@@ -809,7 +953,12 @@ def _intake(
     }
 
 
-def _write_exams(plan: _Plan, medical: list[tuple[dict, _Placement, Client, _Story]]) -> None:
+def _write_exams(
+    plan: _Plan,
+    medical: list[tuple[dict, _Placement, Client, _Story]],
+    writer: "_Rows",
+    superuser: int | None,
+) -> None:
     """A good-faith exam wherever an approved appointment needs one: the physician's
     exam recorded at the review, valid for GFE_VALID_MONTHS (bookings/clinical.py)."""
     zone = plan.policy.zone
@@ -817,7 +966,6 @@ def _write_exams(plan: _Plan, medical: list[tuple[dict, _Placement, Client, _Sto
     for row, placement, person, story in medical:
         if placement.treatment.requires_gfe and story.decided_at is not None:
             needing[person.pk].append((row, placement, story))
-    fallback_user = None
     exams = []
     for client_id, entries in needing.items():
         entries.sort(key=lambda entry: entry[0]["start"])
@@ -828,8 +976,11 @@ def _write_exams(plan: _Plan, medical: list[tuple[dict, _Placement, Client, _Sto
             physician = placement.physician
             recorded_by = physician.user_id
             if recorded_by is None:
-                fallback_user = fallback_user or _any_superuser()
-                recorded_by = fallback_user
+                if superuser is None:
+                    raise BulkSeedError(
+                        "No superuser to record good-faith exams: run seed_demo first."
+                    )
+                recorded_by = superuser
             performed_on = story.decided_at.astimezone(zone).date()
             covered_until = gfe_expiry(performed_on)
             exams.append(
@@ -846,71 +997,155 @@ def _write_exams(plan: _Plan, medical: list[tuple[dict, _Placement, Client, _Sto
                     "recorded_at": story.decided_at,
                 }
             )
-    _insert(GoodFaithExam, exams)
+    writer.insert(GoodFaithExam, exams)
 
 
-def _any_superuser() -> int:
-    user = get_user_model().objects.filter(is_superuser=True).order_by("pk").first()
-    if user is None:
-        raise BulkSeedError("No superuser to record good-faith exams: run seed_demo first.")
-    return user.pk
+def _any_superuser() -> int | None:
+    """Who records an exam when the physician has no login (looked up before writing)."""
+    users = get_user_model().objects.filter(is_superuser=True).order_by("pk")
+    return users.values_list("pk", flat=True).first()
 
 
 # Inserting ------------------------------------------------------------------------
 
 
-def _insert(model: type[models.Model], rows: list[dict]) -> list[int]:
-    """Insert rows (dicts by column attname); return their ids in order.
+class _Rows:
+    """Inserts rows (dicts by column attname) and gives their ids in order.
 
-    Postgres: ids taken from the table's sequence, then one COPY (several times
-    faster than INSERT for 100,000 rows; every constraint and index still applies).
-    Elsewhere: bulk_create.
+    Postgres: ids taken from the table's sequence, then COPY (several times faster
+    than INSERT for 100,000 rows; every constraint and index still applies), run by
+    a second thread on the seeding's own connection and transaction while this one
+    prepares the next rows: Python and Postgres each keep a core busy. Foreign keys
+    are checked as each COPY ends (SET CONSTRAINTS ALL IMMEDIATE), in that thread,
+    rather than all at the commit. This thread sends no query while a COPY runs: ids
+    are reserved ahead (reserve) and it waits for the copies before taking more.
+    Elsewhere: bulk_create, one call at a time.
     """
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        objects = [model(**row) for row in rows]
-        model.objects.bulk_create(objects)
-        return [obj.pk for obj in objects]
-    table = model._meta.db_table
-    pk_column = model._meta.pk.column
-    columns = list(rows[0])
-    db_columns = [model._meta.get_field(name).column for name in columns]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk_column, len(rows)],
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
+
+    def __init__(self) -> None:
+        self.postgres = connection.vendor == "postgresql"
+        self.ids: dict[type[models.Model], deque[int]] = defaultdict(deque)
+        self.jobs: queue.Queue[tuple[str, str] | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread: threading.Thread | None = None
+
+    def __enter__(self) -> "_Rows":
+        if self.postgres:
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            self.raw = connection.connection  # the psycopg2 connection, in our transaction
+            self.thread = threading.Thread(target=self._copy_jobs, name="bulk-copy", daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if self.thread is not None:
+            self.jobs.put(None)
+            self.thread.join()
+            self.thread = None
+        if kind is None:
+            self._check()
+
+    def _copy_jobs(self) -> None:
+        while True:
+            job = self.jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.error is None:
+                    sql, text = job
+                    with self.raw.cursor() as cursor:
+                        cursor.copy_expert(sql, io.StringIO(text), size=1 << 20)
+            except BaseException as error:  # raised in the seeding's thread (_check)
+                self.error = error
+            finally:
+                self.jobs.task_done()
+
+    def _check(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def reserve(self, model: type[models.Model], count: int) -> None:
+        """Take `count` more ids of `model` (once the copies queued so far are done)."""
+        if not self.postgres or count <= 0:
+            return
+        self.jobs.join()
+        self._check()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [model._meta.db_table, model._meta.pk.column, count],
+            )
+            self.ids[model].extend(pk for (pk,) in cursor.fetchall())
+
+    def insert(self, model: type[models.Model], rows: list[dict]) -> list[int]:
+        if not rows:
+            return []
+        if not self.postgres:
+            objects = [model(**row) for row in rows]
+            model.objects.bulk_create(objects)
+            return [obj.pk for obj in objects]
+        self._check()
+        pool = self.ids[model]
+        if len(pool) < len(rows):
+            self.reserve(model, max(len(rows) - len(pool), RESERVE_AT_LEAST))
+        ids = [pool.popleft() for _ in rows]
+        columns = list(rows[0])
         lines = []
+        convert = _COPY_BY_TYPE
         for pk, row in zip(ids, rows, strict=True):
-            lines.append("\t".join([str(pk), *(_copy_text(row[name]) for name in columns)]))
-        buffer = io.StringIO("\n".join(lines) + "\n")
-        column_list = ", ".join(connection.ops.quote_name(c) for c in [pk_column, *db_columns])
-        sql = f"COPY {connection.ops.quote_name(table)} ({column_list}) FROM STDIN"
-        cursor.cursor.copy_expert(sql, buffer)
-    return ids
+            text = [str(pk)]
+            for name in columns:
+                value = row[name]
+                text.append(convert[type(value)](value))
+            lines.append("\t".join(text))
+        quote = connection.ops.quote_name
+        column_list = ", ".join(
+            quote(c)
+            for c in [model._meta.pk.column, *(model._meta.get_field(n).column for n in columns)]
+        )
+        sql = f"COPY {quote(model._meta.db_table)} ({column_list}) FROM STDIN"
+        self.jobs.put((sql, "\n".join(lines) + "\n"))
+        return ids
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def _copy_text(value: object) -> str:
-    """One value in COPY's text format."""
-    if isinstance(value, str):
-        return value.translate(_COPY_ESCAPES)
-    if value is None:
-        return "\\N"
-    if isinstance(value, datetime.datetime):
-        if value.tzinfo is None:
-            raise ValueError("bulk rows use aware datetimes")
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, int | Decimal):
-        return str(value)
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, dict | list):
-        return json.dumps(value).translate(_COPY_ESCAPES)
-    raise TypeError(f"cannot copy {type(value).__name__}")
+def _copy_datetime(value: datetime.datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("bulk rows use aware datetimes")
+    return value.isoformat()
+
+
+def _copy_json(value: dict | list) -> str:
+    return json.dumps(value).translate(_COPY_ESCAPES)
+
+
+class _ByType(dict):
+    """Converters by exact type; a subclass (a TextChoices member is a str) gets its
+    nearest base's, looked up once."""
+
+    def __missing__(self, kind: type):
+        for base in kind.__mro__[1:]:
+            if base in self:
+                self[kind] = self[base]
+                return self[base]
+        raise TypeError(f"cannot copy {kind.__name__}")
+
+
+# One value in COPY's text format, by the value's type (a dict lookup: a million rows
+# are about twenty million values).
+_COPY_BY_TYPE = _ByType(
+    {
+        str: lambda value: value.translate(_COPY_ESCAPES),
+        type(None): lambda value: "\\N",
+        datetime.datetime: _copy_datetime,
+        bool: lambda value: "t" if value else "f",
+        int: str,
+        Decimal: str,
+        datetime.date: datetime.date.isoformat,
+        dict: _copy_json,
+        list: _copy_json,
+    }
+)

@@ -12,9 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 
-from bookings.availability import Policy, block_instants
+from bookings.availability import Policy, block_instants, to_instant
 from bookings.clinical import valid_gfe
 from bookings.demo.bulk import seed_bulk
 from bookings.models import Appointment, Client, Consent, Intake, Review
@@ -197,3 +198,59 @@ def test_the_same_seed_gives_the_same_calendar():
         )
     )
     assert again == first
+
+
+class _RolledBack(Exception):
+    pass
+
+
+def calendar_rows(since: datetime.datetime) -> list[tuple]:
+    """The appointments from `since` on, by names (ids differ after a rollback)."""
+    return list(
+        Appointment.objects.filter(start__gte=since)
+        .order_by("practitioner__slug", "start")
+        .values_list("practitioner__slug", "treatment__slug", "start", "status", "client__email")
+    )
+
+
+@pytest.mark.django_db
+def test_more_appointments_than_the_staff_hold_go_further_back_with_the_same_staff():
+    run_seed()
+    now = timezone.now()
+    today = now.astimezone(ZONE).date()
+    window_first = today - datetime.timedelta(days=5)
+    since = to_instant(window_first, datetime.time.min, ZONE)
+    volume = {"clients": 40, "days_back": 5, "days_ahead": 3, "seed": 7, "now": now}
+
+    # Staff hired for 600 appointments: what 600 alone look like (then rolled back).
+    with pytest.raises(_RolledBack), transaction.atomic():
+        alone = seed_bulk(appointments=600, staff_for=600, **volume)
+        staff_alone = Practitioner.objects.count()
+        window_alone = calendar_rows(since)
+        raise _RolledBack
+
+    result = seed_bulk(appointments=1800, staff_for=600, **volume)
+
+    assert alone.practitioners_added > 0 and alone.history == 0
+    assert alone.first_day == window_first
+    # The same staff, the same window (rows and all), and the rest further back.
+    assert result.practitioners_added == alone.practitioners_added
+    assert Practitioner.objects.count() == staff_alone
+    assert calendar_rows(since) == window_alone
+    assert result.appointments == Appointment.objects.count() == 1800
+    assert result.history == Appointment.objects.filter(start__lt=since).count() == 1200
+    assert result.first_day < window_first
+    days = {a.astimezone(ZONE).date() for a in Appointment.objects.values_list("start", flat=True)}
+    assert min(days) == result.first_day
+    # Contiguous history: every working day (all but Sundays) from the first one on.
+    history_days = {day for day in days if day < window_first}
+    every_day = {
+        result.first_day + datetime.timedelta(days=n)
+        for n in range((window_first - result.first_day).days)
+    }
+    assert history_days == {day for day in every_day if day.weekday() != 6}
+    # The new clients joined before their first booking.
+    first_start = Appointment.objects.order_by("start").values_list("start", flat=True)[0]
+    assert all(c.created_at < first_start for c in Client.objects.all())
+    assert Appointment.objects.filter(start__lt=since, treatment__kind="medical").exists()
+    assert_every_rule_kept(now)

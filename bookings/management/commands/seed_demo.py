@@ -5,7 +5,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from bookings.demo.bulk import BulkSeedError, seed_bulk
+from bookings.demo.bulk import STAFF_FOR, BulkSeedError, seed_bulk
 from bookings.demo.catalogue import DEFAULT_PASSWORD, DEFAULT_TOTP_SECRET
 from bookings.demo.seed import DemoDataError, seed_demo
 from treatments.models import Treatment
@@ -44,7 +44,16 @@ class Command(BaseCommand):
             metavar="M",
             help="Then add M appointments over the past nine and the next three months, "
             "inside every booking rule (adds practitioners when the demo staff cannot "
-            "hold them all).",
+            "hold them all). Past K of them (--staff-for), the rest go further back into "
+            "the past: fully booked days, by the same staff (a million: about eight years).",
+        )
+        parser.add_argument(
+            "--staff-for",
+            type=_not_negative,
+            default=STAFF_FOR,
+            metavar="K",
+            help=f"Hire practitioners for at most K appointments in the nine plus three "
+            f"months (default {STAFF_FOR}), whatever M is.",
         )
         parser.add_argument(
             "--seed",
@@ -61,6 +70,7 @@ class Command(BaseCommand):
         clients: int = 0,
         appointments: int = 0,
         seed: int = 1,
+        staff_for: int = STAFF_FOR,
         **options,
     ) -> None:
         if not settings.DEBUG and not allow_production:
@@ -97,19 +107,22 @@ class Command(BaseCommand):
         for username, who in result.logins:
             self.stdout.write(f"  {username:<10} {who}")
         if clients or appointments:
-            self._bulk(clients, appointments, seed)
+            self._bulk(clients, appointments, seed, staff_for)
 
-    def _bulk(self, clients: int, appointments: int, seed: int) -> None:
+    def _bulk(self, clients: int, appointments: int, seed: int, staff_for: int) -> None:
         try:
-            bulk = seed_bulk(clients=clients, appointments=appointments, seed=seed)
+            bulk = seed_bulk(
+                clients=clients, appointments=appointments, seed=seed, staff_for=staff_for
+            )
         except BulkSeedError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
             self.style.SUCCESS(
                 f"Bulk data: {bulk.clients} clients and {bulk.appointments} appointments "
                 f"({bulk.medical} medical, {bulk.practitioners_used} practitioners, "
-                f"{bulk.practitioners_added} of them added) from {bulk.first_day} to "
-                f"{bulk.last_day} in {bulk.seconds:.1f} s."
+                f"{bulk.practitioners_added} of them added; {bulk.history} in fully booked "
+                f"days of history) from {bulk.first_day} to {bulk.last_day} in "
+                f"{bulk.seconds:.1f} s."
             )
         )
 
