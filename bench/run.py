@@ -5,18 +5,28 @@
    (timed); collectstatic.
 2. gunicorn exactly as `make serve` starts it (DEBUG=0; HTTPS_ONLY=0 for plain HTTP
    on loopback; a fresh random SECRET_KEY; BOOKING_RATE_LIMIT=0 so one address may
-   book many times; BENCH_CEILING=1 routes the ceiling page). STAFF_MFA stays on:
+   book many times; BENCH_CEILING=1 routes the ceiling page; REDIS_URL: a Redis
+   database of its own, BENCH_REDIS_URL, emptied first). STAFF_MFA stays on:
    the doctor and the front desk sign in with password and the current TOTP code.
 3. wrk (installed with apt-get when missing) against 127.0.0.1 only: every endpoint
    for BENCH_SECONDS (15) at each concurrency (8 and 32), BENCH_ROUNDS (3) rounds;
    the median of the rounds is reported, with requests/s as a ratio of the ceiling
    (a bare view through the same stack) measured in the same round.
-4. Prints the table and writes bench/RESULTS.md; stops gunicorn.
+4. Prints the table and writes bench/RESULTS.md (another volume than 100,000
+   appointments: bench/RESULTS-<appointments>.md; or BENCH_RESULTS), with the volume
+   measured, counted in the database; stops gunicorn.
 
 Environment: BENCH_SECONDS, BENCH_ROUNDS, BENCH_CONCURRENCY ("8,32"), BENCH_PORT
 (8765), WEB_CONCURRENCY (2), BENCH_CLIENTS, BENCH_APPOINTMENTS, BENCH_REUSE_DB=1
 (skip create/migrate/seed: rerun against the database as it is), BENCH_ONLY (comma-
-separated endpoint names).
+separated endpoint names), BENCH_RESULTS (the results file).
+
+Flat as the data grows: `BENCH_APPOINTMENTS=1000000 BENCH_ROUNDS=1 make bench` runs
+the same bench on ten times the appointments: the same staff and the same next three
+months as at 100,000, with the rest as years of fully booked history (seed_demo
+hires staff for at most 100,000: bookings/demo/bulk.py). Its seeding takes about five
+minutes here; results in bench/RESULTS-1000000.md (to rerun on that data with
+BENCH_REUSE_DB=1, give BENCH_APPOINTMENTS=1000000 too: it names the file).
 """
 
 import datetime
@@ -51,8 +61,18 @@ ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 CONCURRENCY = [int(c) for c in os.environ.get("BENCH_CONCURRENCY", "8,32").split(",")]
 WORKERS = int(os.environ.get("WEB_CONCURRENCY", "2"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "20000"))
-APPOINTMENTS = int(os.environ.get("BENCH_APPOINTMENTS", "100000"))
+DEFAULT_APPOINTMENTS = 100_000
+APPOINTMENTS = int(os.environ.get("BENCH_APPOINTMENTS", str(DEFAULT_APPOINTMENTS)))
+# Another volume writes its own file: a 10x round never replaces the 100,000 results.
+RESULTS = Path(
+    os.environ.get("BENCH_RESULTS")
+    or BENCH
+    / ("RESULTS.md" if APPOINTMENTS == DEFAULT_APPOINTMENTS else f"RESULTS-{APPOINTMENTS}.md")
+)
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/medspa_bench"
+# A Redis database of the bench's own on the local server, emptied before each run.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+SPREAD_DAYS = 40  # "over 40 different days in turn"
 PASSWORD = os.environ.get("DEMO_PASSWORD") or "medspa-demo"
 TOTP_SECRET = os.environ.get("DEMO_TOTP_SECRET") or "JBSWY3DPEHPK3PXP"
 DAY_SPA = "signature-hydrating-facial"
@@ -83,6 +103,7 @@ class Endpoint:
     path: str
     login: str | None = None  # username whose session cookie is sent
     booking: bool = False
+    paths: list[str] | None = None  # GETs of these paths in turn (lua/paths.lua)
 
 
 @dataclass
@@ -128,9 +149,18 @@ def server_env(database_url: str) -> dict[str, str]:
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SITE_URL=BASE,
         PYTHONUNBUFFERED="1",
+        # The production layout: a shared cache (free times for a few seconds).
+        REDIS_URL=REDIS_URL,
     )
     env.pop("EMAIL_HOST", None)  # never mail anyone from a benchmark
     return env
+
+
+def empty_the_cache() -> None:
+    """The bench's Redis database starts empty: no page of an earlier run is served."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def manage(env: dict[str, str], *args: str, timeout: int = 900) -> str:
@@ -439,6 +469,7 @@ def endpoints(today: datetime.date) -> list[Endpoint]:
         day += datetime.timedelta(days=1)
     schedule_day = today if today.weekday() != 6 else today + datetime.timedelta(days=1)
     availability = "/api/availability/?treatment={}&date={}"
+    spread = [day + datetime.timedelta(days=n) for n in range(SPREAD_DAYS)]
     found = [
         Endpoint("ceiling", "/bench/ceiling"),
         Endpoint("home", "/"),
@@ -449,6 +480,16 @@ def endpoints(today: datetime.date) -> list[Endpoint]:
         Endpoint("availability 14 days, day spa", availability.format(DAY_SPA, day) + "&days=14"),
         Endpoint("availability 1 day, medical", availability.format(MEDICAL, day)),
         Endpoint("availability 14 days, medical", availability.format(MEDICAL, day) + "&days=14"),
+        Endpoint(
+            f"booking page, {SPREAD_DAYS} days in turn",
+            f"/book/{DAY_SPA}/",
+            paths=[f"/book/{DAY_SPA}/?date={d}" for d in spread],
+        ),
+        Endpoint(
+            f"availability 1 day, {SPREAD_DAYS} days in turn",
+            availability.format(DAY_SPA, day),
+            paths=[availability.format(DAY_SPA, d) for d in spread],
+        ),
         Endpoint("booking POST", f"/book/{BOOKED}/", booking=True),
         Endpoint("doctor queue", "/doctor/", login="doctor"),
         Endpoint("admin appointment list", "/admin/bookings/appointment/", login="frontdesk"),
@@ -493,6 +534,37 @@ def table(rows: list[Row]) -> list[str]:
             f"| {verdict} |"
         )
     return lines
+
+
+def data_volume(database_url: str, zone: str) -> list[str]:
+    """What the database holds (the volume measured), counted, not taken from the
+    settings: appointments, their days, appointments by year, staff and clients."""
+
+    def query(sql: str) -> list[list[str]]:
+        completed = subprocess.run(  # noqa: S603 (fixed arguments)
+            ["psql", database_url, "-tAF", "\t", "-c", sql],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+            env={**os.environ, "PGTZ": zone},  # days and years in the spa's time zone
+        )
+        return [line.split("\t") for line in completed.stdout.splitlines() if line]
+
+    [[appointments, first, last, practitioners, clients]] = query(
+        "SELECT count(*), min(start)::date, max(start)::date, "
+        "(SELECT count(*) FROM practitioners_practitioner WHERE is_active), "
+        "(SELECT count(*) FROM bookings_client) FROM bookings_appointment"
+    )
+    years = query(
+        "SELECT extract(year FROM start)::int, count(*) FROM bookings_appointment "
+        "GROUP BY 1 ORDER BY 1"
+    )
+    return [
+        f"{int(appointments):,} appointments from {first} to {last}, "
+        f"{int(practitioners)} active practitioners, {int(clients):,} clients",
+        "appointments by year: " + ", ".join(f"{year}: {int(n):,}" for year, n in years),
+    ]
 
 
 def machine() -> list[str]:
@@ -540,15 +612,24 @@ def main() -> None:
             str(CLIENTS),
             "--appointments",
             str(APPOINTMENTS),
+            # About 5 minutes for a million here: room for a slower machine.
+            timeout=900 + APPOINTMENTS // 500,
         )
         seeding = time.monotonic() - began
         bulk_line = next((line for line in output.splitlines() if "Bulk data" in line), "")
         log(f"seeded in {seeding:.1f} s: {bulk_line}")
         # Fresh statistics, as autovacuum would have after a real year of bookings.
-        subprocess.run(["psql", database_url, "-qc", "VACUUM ANALYZE"], check=False, timeout=600)
+        subprocess.run(
+            ["psql", database_url, "-qc", "VACUUM ANALYZE"],
+            check=False,
+            timeout=600 + APPOINTMENTS // 1000,
+        )
+    volume = data_volume(database_url, env.get("TIME_ZONE") or "America/New_York")
+    log(f"measuring on {volume[0]}")
     manage(env, "collectstatic", "--no-input", "--verbosity", "0")
 
     log_path = Path(tempfile.gettempdir()) / f"medspa-bench-gunicorn-{os.getpid()}.log"
+    empty_the_cache()
     server = start_gunicorn(env, log_path)
     rows: dict[tuple[str, int], Row] = {}
     try:
@@ -557,6 +638,7 @@ def main() -> None:
         targets = endpoints(today)
         needs_booking = any(e.booking for e in targets)
         bodies_file = Path(tempfile.gettempdir()) / f"medspa-bench-bodies-{os.getpid()}.txt"
+        paths_file = Path(tempfile.gettempdir()) / f"medspa-bench-paths-{os.getpid()}.txt"
         slots, csrf_token, csrf_cookie = [], "", ""
         if needs_booking:
             free_bench_bookings(database_url)  # an earlier run's, when reusing the data
@@ -594,6 +676,15 @@ def main() -> None:
                         headers.append(f"Cookie: {csrf_cookie}")
                         headers.append(f"Referer: {BASE}{endpoint.path}")
                         extra_env = {"BENCH_BODIES": str(bodies_file)}
+                    if endpoint.paths:
+                        paths_file.write_text("\n".join(endpoint.paths) + "\n")
+                        script = BENCH / "lua" / "paths_report.lua"
+                        script.write_text(
+                            (BENCH / "lua" / "paths.lua").read_text()
+                            + "\n"
+                            + (BENCH / "lua" / "report.lua").read_text()
+                        )
+                        extra_env = {"BENCH_PATHS": str(paths_file)}
                     result = run_wrk(
                         wrk, f"{BASE}{endpoint.path}", connections, headers, script, extra_env
                     )
@@ -613,7 +704,7 @@ def main() -> None:
         memory = worker_memory(server)
     finally:
         stop_gunicorn(server)
-        for leftover in (BENCH / "lua" / "book_report.lua",):
+        for leftover in (BENCH / "lua" / "book_report.lua", BENCH / "lua" / "paths_report.lua"):
             leftover.unlink(missing_ok=True)
 
     ordered = sorted(rows.values(), key=lambda r: r.concurrency)  # stable: endpoint order
@@ -630,8 +721,13 @@ def main() -> None:
         *machine(),
         f"- load: {SECONDS} s per endpoint and concurrency, median of {ROUNDS} round(s); "
         "ratio = requests/s over the ceiling's (bare Django view, same stack) in the same round",
-        f"- data: seed_demo --clients {CLIENTS} --appointments {APPOINTMENTS}"
-        + (f", seeded in {seeding:.1f} s" if seeding is not None else " (database reused)"),
+        (
+            f"- data: seed_demo --clients {CLIENTS} --appointments {APPOINTMENTS}, "
+            f"seeded in {seeding:.1f} s"
+            if seeding is not None
+            else "- data: the database as it was (BENCH_REUSE_DB=1)"
+        ),
+        *(f"  - {line}" for line in volume),
         "",
         *lines,
         "",
@@ -641,8 +737,8 @@ def main() -> None:
         "",
     ]
     print("\n".join(report))
-    (BENCH / "RESULTS.md").write_text("\n".join(report))
-    log(f"written {BENCH / 'RESULTS.md'}; gunicorn log: {log_path}")
+    RESULTS.write_text("\n".join(report))
+    log(f"written {RESULTS}; gunicorn log: {log_path}")
 
 
 if __name__ == "__main__":

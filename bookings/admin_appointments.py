@@ -5,6 +5,8 @@ import csv
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -47,15 +49,42 @@ def parse_day(value: str | None) -> datetime.date:
 
 
 class DayFilter(admin.SimpleListFilter):
+    """Which days the list shows: from today on unless asked otherwise (the front desk
+    runs the day; years of history stay one click away, and a search looks at all)."""
+
     title = "day"
     parameter_name = "day"
+    default = "upcoming"
+
+    def __init__(self, request, params, model, model_admin):
+        self.searching = bool(request.GET.get(SEARCH_VAR))
+        super().__init__(request, params, model, model_admin)
 
     def lookups(self, request, model_admin):
-        return [("today", "Today"), ("tomorrow", "Tomorrow"), ("week", "This week")]
+        return [
+            ("upcoming", "From today on"),
+            ("today", "Today"),
+            ("tomorrow", "Tomorrow"),
+            ("week", "This week"),
+            ("all", "All, past included"),
+        ]
+
+    def value(self) -> str:
+        return super().value() or ("all" if self.searching else self.default)
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
 
     def queryset(self, request, queryset):
         today = timezone.localdate()
         policy = Policy.from_settings()
+        if self.value() == "upcoming":
+            return queryset.filter(start__gte=day_bounds(today, today, policy.zone).start)
         if self.value() == "today":
             bounds = day_bounds(today, today, policy.zone)
         elif self.value() == "tomorrow":
@@ -128,6 +157,17 @@ class AppointmentAdmin(admin.ModelAdmin):
     ]
 
     # --- the list -----------------------------------------------------------
+
+    def action_checkbox(self, appointment: Appointment) -> str:
+        """The row's checkbox for the bulk actions, as the admin's own (same name, class
+        and label) without rendering a form widget's template for every row."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            appointment.pk,
+            appointment,
+        )
 
     @admin.display(description="Start", ordering="start")
     def local_start(self, appointment: Appointment) -> str:

@@ -58,27 +58,32 @@ def day_schedule(
     day: datetime.date, policy: Policy | None = None, page: str | None = None
 ) -> DaySchedule:
     """A page of the practitioners working that day (or booked), with their appointments
-    and time off. Fixed queries: practitioners, the day's count, the page's appointments,
-    the page's time off."""
+    and time off. Fixed queries: who works or is booked (ids), the page's practitioners
+    with their hours, the day's count, the page's appointments, the page's time off."""
     policy = policy or Policy.from_settings()
     zone = policy.zone
     bounds = day_bounds(day, day, zone)
     on_the_day = Appointment.objects.overlapping(bounds.start, bounds.end).exclude(
         status__in=Appointment.FREEING_STATUSES
     )
-    everyone = list(
+    everyone = (
         Practitioner.objects.filter(
             Q(is_active=True, working_hours__weekday=day.weekday())
             | Q(pk__in=on_the_day.values("practitioner_id"))
         )
         .distinct()
+        .order_by("display_order", "display_name", "pk")
+        .values_list("pk", flat=True)
+    )
+    paging = Paginator(list(everyone), PRACTITIONERS_PER_PAGE).get_page(page)
+    ids = list(paging.object_list)
+    # Only the page's practitioners are loaded, with their hours.
+    practitioners = list(
+        Practitioner.objects.filter(pk__in=ids)
         .select_related("role")
         .prefetch_related("working_hours")
         .order_by("display_order", "display_name", "pk")
     )
-    paging = Paginator(everyone, PRACTITIONERS_PER_PAGE).get_page(page)
-    practitioners = list(paging.object_list)
-    ids = [p.pk for p in practitioners]
     appointments_of: dict[int, list[Appointment]] = defaultdict(list)
     for appointment in (
         on_the_day.filter(practitioner_id__in=ids)

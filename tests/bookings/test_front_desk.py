@@ -331,3 +331,23 @@ def test_a_refusal_after_the_form_checked_is_a_message_not_an_error_page(desk, s
     assert response.status_code == 200
     assert "That time was just taken" in response.content.decode()
     assert Appointment.objects.count() == 0  # the admin's transaction rolled back
+
+
+def test_the_list_opens_on_today_and_after_and_searches_everything(desk, spa):
+    upcoming = book_facial(spa, 10, "soon@example.com")
+    past = book_facial(spa, 12, "long-ago@example.com")
+    # Moved into last month behind the service's back: history, as years of it would be.
+    month_ago = datetime.timedelta(days=30)
+    Appointment.objects.filter(pk=past.pk).update(
+        start=past.start - month_ago,
+        end=past.end - month_ago,
+        blocked_until=past.blocked_until - month_ago,
+    )
+    shown = desk.get("/admin/bookings/appointment/").context["cl"].result_list
+    assert list(shown) == [upcoming]
+    everything = desk.get("/admin/bookings/appointment/?day=all").context["cl"]
+    assert set(everything.result_list) == {upcoming, Appointment.objects.get(pk=past.pk)}
+    found = desk.get("/admin/bookings/appointment/?q=long-ago").context["cl"].result_list
+    assert [a.pk for a in found] == [past.pk]
+    page = desk.get("/admin/bookings/appointment/").content.decode()
+    assert 'class="action-select"' in page and f'value="{upcoming.pk}"' in page
