@@ -43,9 +43,7 @@ import heapq
 import io
 import json
 import math
-import queue
 import random
-import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Iterator
@@ -1013,64 +1011,29 @@ class _Rows:
     """Inserts rows (dicts by column attname) and gives their ids in order.
 
     Postgres: ids taken from the table's sequence, then COPY (several times faster
-    than INSERT for 100,000 rows; every constraint and index still applies), run by
-    a second thread on the seeding's own connection and transaction while this one
-    prepares the next rows: Python and Postgres each keep a core busy. Foreign keys
-    are checked as each COPY ends (SET CONSTRAINTS ALL IMMEDIATE), in that thread,
-    rather than all at the commit. This thread sends no query while a COPY runs: ids
-    are reserved ahead (reserve) and it waits for the copies before taking more.
+    than INSERT for 100,000 rows; every constraint and index still applies). Foreign
+    keys are checked as each COPY ends (SET CONSTRAINTS ALL IMMEDIATE) rather than all
+    at the commit, which would queue a check for each of a million rows.
     Elsewhere: bulk_create, one call at a time.
     """
 
     def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.ids: dict[type[models.Model], deque[int]] = defaultdict(deque)
-        self.jobs: queue.Queue[tuple[str, str] | None] = queue.Queue(maxsize=2)
-        self.error: BaseException | None = None
-        self.thread: threading.Thread | None = None
 
     def __enter__(self) -> "_Rows":
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-            self.raw = connection.connection  # the psycopg2 connection, in our transaction
-            self.thread = threading.Thread(target=self._copy_jobs, name="bulk-copy", daemon=True)
-            self.thread.start()
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
-        if self.thread is not None:
-            self.jobs.put(None)
-            self.thread.join()
-            self.thread = None
-        if kind is None:
-            self._check()
-
-    def _copy_jobs(self) -> None:
-        while True:
-            job = self.jobs.get()
-            try:
-                if job is None:
-                    return
-                if self.error is None:
-                    sql, text = job
-                    with self.raw.cursor() as cursor:
-                        cursor.copy_expert(sql, io.StringIO(text), size=1 << 20)
-            except BaseException as error:  # raised in the seeding's thread (_check)
-                self.error = error
-            finally:
-                self.jobs.task_done()
-
-    def _check(self) -> None:
-        if self.error is not None:
-            raise self.error
+        return None
 
     def reserve(self, model: type[models.Model], count: int) -> None:
-        """Take `count` more ids of `model` (once the copies queued so far are done)."""
+        """Take `count` more ids of `model`."""
         if not self.postgres or count <= 0:
             return
-        self.jobs.join()
-        self._check()
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
@@ -1085,7 +1048,6 @@ class _Rows:
             objects = [model(**row) for row in rows]
             model.objects.bulk_create(objects)
             return [obj.pk for obj in objects]
-        self._check()
         pool = self.ids[model]
         if len(pool) < len(rows):
             self.reserve(model, max(len(rows) - len(pool), RESERVE_AT_LEAST))
@@ -1105,7 +1067,8 @@ class _Rows:
             for c in [model._meta.pk.column, *(model._meta.get_field(n).column for n in columns)]
         )
         sql = f"COPY {quote(model._meta.db_table)} ({column_list}) FROM STDIN"
-        self.jobs.put((sql, "\n".join(lines) + "\n"))
+        with connection.cursor() as cursor:
+            cursor.cursor.copy_expert(sql, io.StringIO("\n".join(lines) + "\n"), size=1 << 20)
         return ids
 
 
