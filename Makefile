@@ -29,7 +29,7 @@ run: $(VENV)/.runtime-installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-installed
-	$(VENV)/bin/pytest -n $${TEST_WORKERS:-2} $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $${TEST_WORKERS:-2} --dist loadgroup $(PYTEST_ARGS)
 
 serve: $(VENV)/.runtime-installed
 	DEBUG=0 $(PY) manage.py collectstatic --no-input --verbosity 0

@@ -60,6 +60,9 @@ from treatments.models import Treatment
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
+    # 50 connections a race: two races side by side would pass PostgreSQL's default
+    # max_connections (100), so `make test` (--dist loadgroup) runs them on one worker.
+    pytest.mark.xdist_group("fifty-connections"),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="the race test needs PostgreSQL's row locks (SQLite serialises every writer)",
