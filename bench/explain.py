@@ -26,7 +26,7 @@ from django.utils import timezone  # noqa: E402
 
 from bookings.availability import Policy, day_bounds  # noqa: E402
 from bookings.models import Appointment, Review  # noqa: E402
-from bookings.selectors import busy_times, qualified_practitioners  # noqa: E402
+from bookings.selectors.booking import busy_times, qualified_practitioners  # noqa: E402
 from practitioners.models import Practitioner  # noqa: E402
 from treatments.models import Treatment  # noqa: E402
 

@@ -96,7 +96,7 @@ class MedspaAdminSite(AdminSite):
         return super().has_permission(request) and user_is_verified(request)
 
     def index(self, request, extra_context=None):
-        # The front desk's dashboard opens the admin (bookings.admin_appointments).
-        from bookings.admin_appointments import dashboard
+        # The front desk's dashboard opens the admin (bookings/admin/day.py).
+        from bookings.admin.day import dashboard
 
         return super().index(request, {**(extra_context or {}), **dashboard(request)})

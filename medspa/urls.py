@@ -12,8 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include("medspa.accounts_urls")),
-    path("", include("bookings.urls")),
-    path("", include("bookings.doctor_urls")),
+    path("", include("bookings.urls.public")),
+    path("", include("bookings.urls.portals")),
     path("", include("treatments.urls")),
 ]
 

@@ -7,7 +7,9 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from bookings.services import ClientDetails, ConsentGiven, IntakeAnswers, appointment_book
+from bookings.services.appointments import appointment_book
+from bookings.services.clients import ClientDetails
+from bookings.services.intake import ConsentGiven, IntakeAnswers
 from practitioners.models import Practitioner
 from tests.factories import (
     ContraindicationFactory,

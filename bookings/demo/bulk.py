@@ -65,7 +65,6 @@ from bookings.availability import (
     to_instant,
     wall_clock_exists,
 )
-from bookings.clinical import gfe_expiry
 from bookings.demo import catalogue
 from bookings.models import (
     Appointment,
@@ -76,7 +75,8 @@ from bookings.models import (
     Review,
     new_token,
 )
-from bookings.services import DEFAULT_CONSENT, STANDARD_QUESTIONS, age_on
+from bookings.services.intake import DEFAULT_CONSENT, STANDARD_QUESTIONS, age_on
+from bookings.services.records import gfe_expiry
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
 from practitioners.supervision import physician_from_agreements
 from treatments.models import MEDICAL_MINIMUM_AGE, Role, Treatment, TreatmentContraindication

@@ -8,7 +8,7 @@ buffer), equal practitioner, cancelled and declined appointments left out.
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations
 
-from bookings.db_operations import PostgresOnlyRunSQL
+from bookings.migrations._operations import PostgresOnlyRunSQL
 
 
 class Migration(migrations.Migration):

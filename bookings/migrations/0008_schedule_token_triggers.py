@@ -14,7 +14,7 @@ statement, even for a COPY of 100,000 rows). SQLite: row-level triggers.
 
 from django.db import migrations
 
-from bookings.db_operations import PerVendorRunSQL
+from bookings.migrations._operations import PerVendorRunSQL
 
 FREEING = "('cancelled', 'declined')"
 NEW_TOKEN_PG = "md5(random()::text || clock_timestamp()::text)"

@@ -21,7 +21,7 @@ import uuid
 
 from django.db import migrations, models
 
-from bookings.db_operations import PerVendorRunSQL
+from bookings.migrations._operations import PerVendorRunSQL
 
 WATCHED = [
     "bookings_client",

@@ -16,7 +16,7 @@ deferrable foreign key back to these tables.
 
 from django.db import migrations
 
-from bookings.db_operations import PostgresOnlyRunSQL
+from bookings.migrations._operations import PostgresOnlyRunSQL
 
 OUR_TABLES = "(rel.relname LIKE 'bookings\\_%' OR rel.relname LIKE 'practitioners\\_%'"
 OUR_TABLES += " OR rel.relname LIKE 'treatments\\_%')"

@@ -10,7 +10,7 @@ PostgreSQL is unchanged.
 
 from django.db import migrations
 
-from bookings.db_operations import PerVendorRunSQL
+from bookings.migrations._operations import PerVendorRunSQL
 
 WATCHED = [  # as in 0009
     "bookings_client",

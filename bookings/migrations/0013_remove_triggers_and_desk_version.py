@@ -9,7 +9,7 @@ The triggers read practitioners.schedule_token: they go before that column does.
 
 from django.db import migrations, models
 
-from bookings.db_operations import PerVendorRunSQL, PostgresOnlyRunSQL
+from bookings.migrations._operations import PerVendorRunSQL, PostgresOnlyRunSQL
 
 DESK_TABLES = [
     "bookings_client",

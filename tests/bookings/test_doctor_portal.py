@@ -8,8 +8,6 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from bookings import clinical
-from bookings.clinical import ChartEntry, ExamFindings
 from bookings.models import (
     Appointment,
     GoodFaithExam,
@@ -17,12 +15,11 @@ from bookings.models import (
     Review,
     TreatmentRecord,
 )
-from bookings.services import (
-    appointment_book,
-    appointment_set_status,
-    review_decide,
-    review_reassign,
-)
+from bookings.services import records
+from bookings.services.appointment_changes import appointment_set_status
+from bookings.services.appointments import appointment_book
+from bookings.services.records import ChartEntry, ExamFindings
+from bookings.services.reviews import review_decide, review_reassign
 from tests.factories import PhysicianFactory, SupervisionAgreementFactory, UserFactory
 from tests.spa import (
     NY,
@@ -104,9 +101,7 @@ class TestPermissionMatrix:
             decision="approved", decided_at=timezone.now()
         )
         complete(complete_one)
-        record = clinical.chart_write(
-            appointment=complete_one, user=spa.nurse.user, entry=INJECTION
-        )
+        record = records.chart_write(appointment=complete_one, user=spa.nurse.user, entry=INJECTION)
         TreatmentRecord.objects.filter(pk=record.pk).update(needs_cosign=True)
         review = pending.review
 
@@ -231,13 +226,13 @@ class TestGoodFaithExam:
         )
         exam = GoodFaithExam.objects.get()
         assert exam.examiner == gfe_botox.doctor
-        assert exam.expires_on == clinical.gfe_expiry(timezone.localdate())
+        assert exam.expires_on == records.gfe_expiry(timezone.localdate())
         day = timezone.localtime(pending.start).date()
-        assert clinical.valid_gfe(client=pending.client, treatment=gfe_botox.botox, day=day) == exam
+        assert records.valid_gfe(client=pending.client, treatment=gfe_botox.botox, day=day) == exam
 
     def test_a_valid_exam_on_record_is_enough_and_an_expired_one_is_not(self, gfe_botox, pending):
         day = timezone.localtime(pending.start).date()
-        exam = clinical.gfe_record(
+        exam = records.gfe_record(
             client=pending.client,
             examiner=gfe_botox.doctor,
             treatment=gfe_botox.botox,
@@ -247,7 +242,7 @@ class TestGoodFaithExam:
         assert exam.expires_on < day
         with pytest.raises(ValidationError):
             review_decide(review=pending.review, user=gfe_botox.doctor.user, decision="approved")
-        clinical.gfe_record(
+        records.gfe_record(
             client=pending.client,
             examiner=gfe_botox.doctor,
             treatment=gfe_botox.botox,
@@ -258,7 +253,7 @@ class TestGoodFaithExam:
 
     def test_only_physicians_nps_and_pas_may_examine(self, gfe_botox, pending):
         with pytest.raises(ValidationError, match="nurse practitioner or physician assistant"):
-            clinical.gfe_record(
+            records.gfe_record(
                 client=pending.client,
                 examiner=gfe_botox.nurse,
                 treatment=gfe_botox.botox,
@@ -274,9 +269,9 @@ class TestGoodFaithExam:
         ],
     )
     def test_expiry_is_configurable_months_later(self, settings, performed, expires):
-        assert clinical.gfe_expiry(performed) == expires
+        assert records.gfe_expiry(performed) == expires
         settings.GFE_VALID_MONTHS = 6
-        assert clinical.gfe_expiry(datetime.date(2027, 8, 31)) == datetime.date(2028, 2, 29)
+        assert records.gfe_expiry(datetime.date(2027, 8, 31)) == datetime.date(2028, 2, 29)
 
 
 class TestCharts:
@@ -287,31 +282,31 @@ class TestCharts:
 
     def test_record_only_after_completion_by_the_performer(self, spa, people, pending):
         with pytest.raises(ValidationError, match="completed"):
-            clinical.chart_write(appointment=pending, user=spa.nurse.user, entry=INJECTION)
+            records.chart_write(appointment=pending, user=spa.nurse.user, entry=INJECTION)
         complete(pending)
         with pytest.raises(PermissionDenied):
-            clinical.chart_write(appointment=pending, user=spa.doctor.user, entry=INJECTION)
+            records.chart_write(appointment=pending, user=spa.doctor.user, entry=INJECTION)
 
     def test_injectables_need_an_unexpired_lot(self, spa, treated):
         expired = ChartEntry(**{**INJECTION.__dict__, "lot_expiry": datetime.date(2020, 1, 1)})
         with pytest.raises(ValidationError) as error:
-            clinical.chart_write(appointment=treated, user=spa.nurse.user, entry=expired)
+            records.chart_write(appointment=treated, user=spa.nurse.user, entry=expired)
         assert "expired" in " ".join(error.value.message_dict["lot_expiry"])
         missing = ChartEntry(what_was_done="Injected.")
         with pytest.raises(ValidationError) as error:
-            clinical.chart_write(appointment=treated, user=spa.nurse.user, entry=missing)
+            records.chart_write(appointment=treated, user=spa.nurse.user, entry=missing)
         assert {"product", "lot_number", "lot_expiry", "units_per_area"} <= set(
             error.value.message_dict
         )
         assert not TreatmentRecord.objects.exists()
 
     def test_cosigned_records_never_change_amendments_are_new_versions(self, spa, treated):
-        first = clinical.chart_write(appointment=treated, user=spa.nurse.user, entry=INJECTION)
+        first = records.chart_write(appointment=treated, user=spa.nurse.user, entry=INJECTION)
         TreatmentRecord.objects.filter(pk=first.pk).update(needs_cosign=True)
-        clinical.chart_cosign(record=first, user=spa.doctor.user)
+        records.chart_cosign(record=first, user=spa.doctor.user)
         with pytest.raises(ValidationError, match="already co-signed"):
-            clinical.chart_cosign(record=first, user=spa.doctor.user)
-        amended = clinical.chart_write(
+            records.chart_cosign(record=first, user=spa.doctor.user)
+        amended = records.chart_write(
             appointment=treated,
             user=spa.nurse.user,
             entry=ChartEntry(**{**INJECTION.__dict__, "adverse_reactions": "Mild bruising."}),
@@ -320,14 +315,14 @@ class TestCharts:
         assert (amended.version, amended.amends_id, amended.needs_cosign) == (2, first.pk, True)
         assert first.adverse_reactions == "" and first.is_cosigned
         with pytest.raises(ValidationError, match="already co-signed"):
-            clinical.chart_cosign(record=first, user=spa.doctor.user)
-        clinical.chart_cosign(record=amended, user=spa.doctor.user)
+            records.chart_cosign(record=first, user=spa.doctor.user)
+        records.chart_cosign(record=amended, user=spa.doctor.user)
 
     def test_only_the_supervising_physician_cosigns(self, spa, people, treated):
-        record = clinical.chart_write(appointment=treated, user=spa.nurse.user, entry=INJECTION)
+        record = records.chart_write(appointment=treated, user=spa.nurse.user, entry=INJECTION)
         TreatmentRecord.objects.filter(pk=record.pk).update(needs_cosign=True)
         with pytest.raises(PermissionDenied):
-            clinical.chart_cosign(record=record, user=people["doctor B"])
+            records.chart_cosign(record=record, user=people["doctor B"])
 
     @pytest.mark.parametrize(("percent", "low", "high"), [(0, 0, 0), (100, 200, 200), (25, 30, 70)])
     def test_the_agreements_share_is_picked_reproducibly(self, spa, percent, low, high):
@@ -342,9 +337,9 @@ class TestCharts:
             )
             for n in range(1, 201)
         ]
-        picked = [clinical.needs_cosignature(a) for a in appointments]
+        picked = [records.needs_cosignature(a) for a in appointments]
         assert low <= sum(picked) <= high
-        assert picked == [clinical.needs_cosignature(a) for a in appointments]
+        assert picked == [records.needs_cosignature(a) for a in appointments]
 
 
 def test_every_read_of_a_medical_record_is_logged(client, spa, people, pending):
@@ -456,9 +451,9 @@ def test_practitioner_home_lists_completed_appointments_to_chart(client, spa, pe
 
 
 def test_queue_shows_a_page_at_a_time_soonest_first(client, spa, people, monkeypatch):
-    from bookings import doctor_views
+    from bookings.views import doctor
 
-    monkeypatch.setattr(doctor_views, "QUEUE_PAGE_SIZE", 4)
+    monkeypatch.setattr(doctor, "QUEUE_PAGE_SIZE", 4)
     for hour in range(9, 15):  # 6 pending reviews, one per hour
         book_botox(spa, hour=hour, email=f"q{hour}@example.com")
     as_user(client, people["doctor A"])

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent
-from bookings.services import TRANSITIONS, appointment_book, appointment_set_status
+from bookings.services.appointment_changes import TRANSITIONS, appointment_set_status
+from bookings.services.appointments import appointment_book
 from tests.factories import PractitionerFactory, UserFactory
 from tests.spa import (
     CONSENT,
@@ -293,9 +294,9 @@ def test_front_desk_group_sees_no_medical_answers_and_manages_no_users(client, s
 
 
 def test_day_schedule_pages_through_many_practitioners(desk, spa, monkeypatch):
-    from bookings import schedule
+    from bookings.selectors import day_schedule
 
-    monkeypatch.setattr(schedule, "PRACTITIONERS_PER_PAGE", 2)
+    monkeypatch.setattr(day_schedule, "PRACTITIONERS_PER_PAGE", 2)
     day = next_working_day()
     extra = PractitionerFactory(display_name="Zed Extra", qualified_treatments=[spa.facial])
     extra.working_hours.create(
@@ -315,17 +316,17 @@ def test_day_schedule_pages_through_many_practitioners(desk, spa, monkeypatch):
 def test_a_refusal_after_the_form_checked_is_a_message_not_an_error_page(desk, spa, monkeypatch):
     """The forms lock the practitioners from clean() to save_model() (G3 races them);
     should the writer still refuse, the front desk gets the reason, never a 500."""
-    from bookings import admin_forms
+    from bookings.forms import desk as desk_forms
 
     day = next_working_day()
-    real_validate = admin_forms.appointment_validate
+    real_validate = desk_forms.appointment_validate
 
     def checked_then_taken(**kwargs):
         plan = real_validate(**kwargs)
         book_facial(spa, 10, "online@example.com", day=day)  # the time goes in between
         return plan
 
-    monkeypatch.setattr(admin_forms, "appointment_validate", checked_then_taken)
+    monkeypatch.setattr(desk_forms, "appointment_validate", checked_then_taken)
     desk.raise_request_exception = False
     response = desk.post(ADD_URL, add_form(spa, day), follow=True)
     assert response.status_code == 200

@@ -8,8 +8,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.models import Appointment, OutboundEmail
-from bookings.notifications import send_due, send_one
-from bookings.services import appointment_book
+from bookings.services.appointments import appointment_book
+from bookings.services.messages import send_due, send_one
 from tests.spa import client_details
 
 pytestmark = pytest.mark.django_db
@@ -117,13 +117,13 @@ def test_a_first_attempt_too_late_in_its_grace_leaves_the_mail_to_the_retry_job(
     always_open, django_capture_on_commit_callbacks, monkeypatch
 ):
     """A long bulk action: by the time this mail's turn comes, the retry job has sent it."""
-    from bookings import notifications
+    from bookings.services import messages
 
     with django_capture_on_commit_callbacks(execute=False) as after_commit:
         book_at(always_open, _workday_start(30))
     eleven_minutes_later = timezone.now() + datetime.timedelta(minutes=11)
     assert send_due(now=eleven_minutes_later) == (1, 0)
-    monkeypatch.setattr(notifications.timezone, "now", lambda: eleven_minutes_later)
+    monkeypatch.setattr(messages.timezone, "now", lambda: eleven_minutes_later)
     for callback in after_commit:
         callback()
     assert len(mail.outbox) == 1

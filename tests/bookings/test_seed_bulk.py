@@ -16,10 +16,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.availability import Policy, block_instants, to_instant
-from bookings.clinical import valid_gfe
 from bookings.demo.bulk import seed_bulk
 from bookings.models import Appointment, Client, Consent, Intake, Review
-from bookings.services import age_on
+from bookings.services.intake import age_on
+from bookings.services.records import valid_gfe
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import physician_from_agreements
 from treatments.models import MEDICAL_MINIMUM_AGE

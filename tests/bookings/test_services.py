@@ -8,15 +8,14 @@ from django.core.exceptions import ValidationError
 
 from bookings.availability import Policy
 from bookings.models import Appointment, Client, Consent, Intake, OutboundEmail, Review
-from bookings.selectors import available_slots
-from bookings.services import (
-    SLOT_TAKEN,
-    ConsentGiven,
-    appointment_book,
+from bookings.selectors.booking import available_slots
+from bookings.services.appointment_changes import (
     appointment_can_change_online,
     appointment_cancel,
     appointment_reschedule,
 )
+from bookings.services.appointments import SLOT_TAKEN, appointment_book
+from bookings.services.intake import ConsentGiven
 from tests.factories import TimeOffFactory
 from tests.spa import CONSENT, NOW, TUESDAY, at, client_details, intake_answers
 
@@ -377,7 +376,7 @@ def test_a_mail_server_failure_keeps_the_booking_and_the_mail(
     assert queued.attempts == 1 and queued.last_error
     assert queued.next_attempt_at > queued.created_at
 
-    from bookings.notifications import send_due
+    from bookings.services.messages import send_due
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert send_due(now=queued.next_attempt_at) == (1, 0)

@@ -248,7 +248,7 @@ def test_time_slots_are_buttons_named_by_time_and_practitioner(visit, browser_sp
 
 @pytest.mark.parametrize("viewport", ["phone", "desk"])
 def test_doctor_portal_pages_have_no_serious_axe_violation(visit, browser_spa, viewport):
-    from bookings.services import appointment_book
+    from bookings.services.appointments import appointment_book
 
     appointment_book(
         treatment=browser_spa.botox,

@@ -176,7 +176,7 @@ def test_medical_booking_then_the_doctor_approves(visit, browser_spa, viewport):
 
 @pytest.mark.parametrize("viewport", VIEWPORTS)
 def test_front_desk_checks_the_client_in_from_the_day_schedule(visit, browser_spa, viewport):
-    from bookings.services import appointment_book
+    from bookings.services.appointments import appointment_book
 
     today = datetime.datetime.now(NY).date()
     appointment = appointment_book(

@@ -50,7 +50,7 @@ from django.db import IntegrityError, connection, transaction
 
 from bookings.availability import TAKEN_MESSAGE
 from bookings.models import Appointment, Client
-from bookings.services import appointment_book
+from bookings.services.appointments import appointment_book
 from practitioners.models import Practitioner
 from tests.factories import PractitionerFactory, TreatmentFactory, WorkingHoursFactory, role
 from tests.reliability.live_http import MANAGE, Browser, Response, page_title

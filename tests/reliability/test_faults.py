@@ -11,7 +11,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from bookings import notifications
 from bookings.models import (
     Appointment,
     AppointmentEvent,
@@ -21,6 +20,7 @@ from bookings.models import (
     OutboundEmail,
     Review,
 )
+from bookings.services import messages
 from tests.security.helpers import botox_post, facial_post, figure, working_days
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_a_failure_inside_the_booking_transaction_leaves_nothing(client, spa, mo
     def broken_queue(*args, **kwargs):
         raise RuntimeError("simulated crash after the rows were written")
 
-    monkeypatch.setattr(notifications, "queue", broken_queue)
+    monkeypatch.setattr(messages, "queue", broken_queue)
     day = working_days(1)[0]
     post = facial_post if kind == "day_spa" else botox_post
     slug = spa.facial.slug if kind == "day_spa" else spa.botox.slug

@@ -53,7 +53,7 @@ def test_one_address_gets_at_most_the_limit(client, spa, settings, forged):
 
 
 def test_reschedule_posts_are_limited_too(client, spa, settings):
-    from bookings.services import appointment_book
+    from bookings.services.appointments import appointment_book
     from tests.spa import at, client_details
 
     settings.BOOKING_RATE_LIMIT = LIMIT

@@ -16,12 +16,13 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings import clinical
-from bookings.clinical import ChartEntry
 from bookings.demo.catalogue import GROUPS, PRACTITIONERS_GROUP, SUPERVISING_DOCTORS
 from bookings.demo.seed import set_up_groups
 from bookings.models import Appointment, Review, TreatmentRecord
-from bookings.services import appointment_book, appointment_set_status
+from bookings.services import records
+from bookings.services.appointment_changes import appointment_set_status
+from bookings.services.appointments import appointment_book
+from bookings.services.records import ChartEntry
 from practitioners.models import SupervisionAgreement
 from tests.factories import PhysicianFactory, SupervisionAgreementFactory, UserFactory
 from tests.security.helpers import figure, front_desk_user
@@ -98,7 +99,7 @@ def world(spa):
     appointment_set_status(
         appointment=done, status="completed", now=done.start + datetime.timedelta(minutes=40)
     )
-    record = clinical.chart_write(
+    record = records.chart_write(
         appointment=done,
         user=nurse_user,
         entry=ChartEntry(

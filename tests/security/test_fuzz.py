@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bookings.services import appointment_book
+from bookings.services.appointments import appointment_book
 from tests.security.helpers import figure
 from tests.spa import at, client_details, next_working_day
 

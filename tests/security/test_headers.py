@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-from bookings.services import appointment_book
+from bookings.services.appointments import appointment_book
 from tests.factories import UserFactory
 from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
 

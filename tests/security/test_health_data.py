@@ -8,9 +8,9 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from bookings import notifications
 from bookings.models import Appointment, MedicalAuditLog
-from bookings.notifications import send_due
+from bookings.services import messages
+from bookings.services.messages import send_due
 from tests.factories import UserFactory
 from tests.security.helpers import botox_post, figure, working_days
 
@@ -85,7 +85,7 @@ def test_error_mail_carries_no_intake_answers(client, spa, settings, caplog, mon
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash")
 
-    monkeypatch.setattr(notifications, "queue", crash)
+    monkeypatch.setattr(messages, "queue", crash)
     mail.outbox.clear()
     crashed = client.post(f"/book/{spa.botox.slug}/", _intake(spa, day, 5))
     error_mail = list(mail.outbox)

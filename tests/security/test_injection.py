@@ -11,8 +11,8 @@ from django.core import mail
 from django.utils.html import escape
 
 from bookings.models import Appointment, Client, Intake, OutboundEmail, TreatmentRecord
-from bookings.notifications import send_due
-from bookings.services import appointment_set_status
+from bookings.services.appointment_changes import appointment_set_status
+from bookings.services.messages import send_due
 from practitioners.models import SupervisionAgreement
 from tests.factories import UserFactory
 from tests.security.helpers import botox_post, figure, front_desk_user, working_days

@@ -14,10 +14,10 @@ import pytest
 from django.test.client import encode_multipart
 from django.utils.datastructures import MultiValueDict
 
-from bookings import clinical
-from bookings.clinical import ChartEntry
 from bookings.models import Appointment, Client, Review, TreatmentRecord
-from bookings.services import appointment_book, appointment_set_status
+from bookings.services.appointment_changes import appointment_set_status
+from bookings.services.appointments import appointment_book
+from bookings.services.records import ChartEntry, needs_cosignature
 from tests.factories import PractitionerFactory, TreatmentFactory, UserFactory, WorkingHoursFactory
 from tests.security.helpers import (
     botox_post,
@@ -678,7 +678,7 @@ def test_chart_form(client, spa, pending):
             tally.bad.append("record on another appointment")
         if record.author_id != spa.nurse.pk or record.cosigned_by_id or record.version != 1:
             tally.bad.append("server-computed chart fields taken from the form")
-        if record.needs_cosign != clinical.needs_cosignature(pending):
+        if record.needs_cosign != needs_cosignature(pending):
             tally.bad.append("needs_cosign taken from the form")
     if len(records) != 1:
         tally.bad.append(f"{len(records)} records stored")

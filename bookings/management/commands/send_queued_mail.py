@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from bookings.notifications import send_due
+from bookings.services.messages import send_due
 
 
 class Command(BaseCommand):

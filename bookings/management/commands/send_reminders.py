@@ -6,8 +6,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import notifications
 from bookings.models import Appointment, OutboundEmail
+from bookings.services import messages
 
 REMIND_WITHIN = datetime.timedelta(hours=24)
 
@@ -39,14 +39,14 @@ class Command(BaseCommand):
                 )
                 if appointment is None:
                     continue
-                reminders.append(notifications.queue(appointment, notifications.Kind.REMINDER))
+                reminders.append(messages.queue(appointment, messages.Kind.REMINDER))
                 appointment.reminder_sent_at = now
                 appointment.save(update_fields=["reminder_sent_at", "updated_at"])
             # Each reminder is sent as its transaction commits; a failure stays queued.
         reminded = OutboundEmail.objects.filter(
             pk__in=[email.pk for email in reminders], state=OutboundEmail.State.SENT
         ).count()
-        sent, failed = notifications.send_due()
+        sent, failed = messages.send_due()
         self.stdout.write(
             f"Reminders queued: {len(reminders)}, sent: {reminded}. "
             f"Earlier mail retried: {sent} sent, {failed} still queued."

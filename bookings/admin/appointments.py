@@ -1,0 +1,375 @@
+"""The front desk's appointments in the admin: the list, booking by phone, moving,
+status changes and the day schedule. Every change goes through bookings/services/."""
+
+import datetime
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from bookings.admin.day import DayFilter
+from bookings.availability import Policy, day_bounds
+from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
+from bookings.forms.fields import parse_day
+from bookings.models import Appointment, AppointmentEvent
+from bookings.selectors.day_schedule import day_schedule
+from bookings.services.appointment_changes import (
+    appointment_cancel,
+    appointment_reschedule,
+    appointment_set_status,
+)
+from bookings.services.appointments import appointment_book
+from bookings.services.locks import hold_schedules_of
+from medspa.spreadsheets import csv_download, local_minute
+
+DAY_CSV_COLUMNS = [
+    "Start",
+    "End",
+    "Client",
+    "Email",
+    "Phone",
+    "Treatment",
+    "Practitioner",
+    "Status",
+    "Price",
+]
+STATUS_ACTIONS = {
+    "checked_in": "Check in",
+    "completed": "Complete",
+    "no_show": "No-show",
+    "cancelled": "Cancel",
+}
+
+
+class AppointmentEventInline(admin.TabularInline):
+    model = AppointmentEvent
+    extra = 0
+    can_delete = False
+    fields = ["at", "user", "action", "detail"]
+    readonly_fields = fields
+    verbose_name_plural = "History"
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "local_start",
+        "client_name",
+        "treatment",
+        "practitioner",
+        "status_badge",
+        "review_status",
+    ]
+    list_filter = [DayFilter, "status", "practitioner", "treatment__kind"]
+    list_select_related = ["client", "treatment", "practitioner", "review"]
+    search_fields = [
+        "client__first_name",
+        "client__last_name",
+        "client__email",
+        "client__phone",
+        "=token",
+    ]
+    ordering = ["start"]
+    # A busy year holds 100,000 rows: never count them all on every page. No date
+    # hierarchy either: its links need a DISTINCT over every row's date (23 ms at
+    # 100,000); the day filter and the day schedule's date picker reach any day.
+    show_full_result_count = False
+    list_per_page = 50
+    actions = ["check_in", "complete", "no_show", "cancel"]
+    inlines = [AppointmentEventInline]
+    change_form_template = "admin/bookings/appointment/change_form.html"
+    change_list_template = "admin/bookings/appointment/change_list.html"
+    readonly_fields = [
+        "client",
+        "treatment",
+        "practitioner",
+        "when",
+        "status",
+        "price",
+        "source",
+        "supervising_physician",
+        "review_status",
+        "client_notes",
+        "manage_link",
+    ]
+
+    # --- the list -----------------------------------------------------------
+
+    def action_checkbox(self, appointment: Appointment) -> str:
+        """The row's checkbox for the bulk actions, as the admin's own (same name, class
+        and label) without rendering a form widget's template for every row."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" '
+            'aria-label="Select this object for an action - {}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            appointment.pk,
+            appointment,
+        )
+
+    @admin.display(description="Start", ordering="start")
+    def local_start(self, appointment: Appointment) -> str:
+        return timezone.localtime(appointment.start).strftime("%a %d %b %H:%M")
+
+    @admin.display(description="Client", ordering="client__last_name")
+    def client_name(self, appointment: Appointment) -> str:
+        return appointment.client.full_name
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, appointment: Appointment) -> str:
+        return format_html(
+            '<span class="status-badge status-{}">{}</span>',
+            appointment.status,
+            appointment.get_status_display(),
+        )
+
+    @admin.display(description="Review")
+    def review_status(self, appointment: Appointment) -> str:
+        review = getattr(appointment, "review", None)
+        return review.get_decision_display() if review else "-"
+
+    @admin.display(description="When")
+    def when(self, appointment: Appointment) -> str:
+        start = timezone.localtime(appointment.start)
+        end = timezone.localtime(appointment.end)
+        return f"{start:%A %d %B %Y, %H:%M} to {end:%H:%M}"
+
+    @admin.display(description="Client's link")
+    def manage_link(self, appointment: Appointment) -> str:
+        return format_html('<a href="{0}">{0}</a>', appointment.get_absolute_url())
+
+    # --- forms: the same rules as the site ---------------------------------------
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = AppointmentMoveForm if obj is not None else AppointmentAddForm
+        kwargs["fields"] = list(kwargs["form"].base_fields)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [
+                (
+                    None,
+                    {
+                        "fields": [
+                            "treatment",
+                            "practitioner",
+                            "start_date",
+                            "start_time",
+                            "allow_short_notice",
+                        ]
+                    },
+                ),
+                ("Client", {"fields": ["first_name", "last_name", "email", "phone", "notes"]}),
+                (
+                    "Medical treatments: intake asked on the phone",
+                    {
+                        "fields": [
+                            "date_of_birth",
+                            "pregnant_or_breastfeeding",
+                            "isotretinoin_last_6_months",
+                            "blood_thinners",
+                            "medications",
+                            "allergies",
+                            "conditions",
+                            "consent_by_phone",
+                        ]
+                    },
+                ),
+            ]
+        return [
+            (None, {"fields": self.readonly_fields}),
+            (
+                "Move",
+                {"fields": ["start_date", "start_time", "new_practitioner", "allow_short_notice"]},
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields if obj is not None else []
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A refusal from the writer in save_model() is a message, never an error page.
+
+        The forms hold the practitioners' locks from clean() to save_model(), so this
+        is a last guard; the admin's own transaction has already rolled back.
+        """
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            booked = appointment_book(
+                treatment=form.cleaned_data["treatment"],
+                practitioner=form.cleaned_data.get("practitioner"),
+                start=form.start,
+                client=form.client_details(),
+                intake=form.intake_answers(),
+                consent=form.consent(),
+                source=Appointment.Source.FRONT_DESK,
+                enforce_notice=not form.cleaned_data.get("allow_short_notice"),
+                by=request.user,
+            )
+            # The admin goes on with `obj` (its log entry, the redirect): make it the
+            # appointment the service booked.
+            obj.__dict__.update(booked.__dict__)
+        elif form.has_move():
+            appointment_reschedule(
+                appointment=obj,
+                start=form.start,
+                practitioner=form.cleaned_data.get("new_practitioner"),
+                by_client=False,
+                enforce_notice=not form.cleaned_data.get("allow_short_notice"),
+                by=request.user,
+            )
+
+    def get_inlines(self, request, obj):
+        return self.inlines if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # cancel instead: the history and the client's mail stay right
+
+    def response_add(self, request, obj, post_url_continue=None):
+        return HttpResponseRedirect(reverse("admin:bookings_appointment_change", args=[obj.pk]))
+
+    # --- status actions -----------------------------------------------------------
+
+    def _set_status(self, request: HttpRequest, appointments, status: str) -> None:
+        done = 0
+        if status == Appointment.Status.CANCELLED:
+            # One transaction cancels them all: take every practitioner's lock first, in
+            # id order, as a booking does, or the two could deadlock.
+            hold_schedules_of(appointments)
+        for appointment in appointments:
+            try:
+                if status == Appointment.Status.CANCELLED:
+                    appointment_cancel(appointment=appointment, by_client=False, by=request.user)
+                else:
+                    appointment_set_status(appointment=appointment, status=status, by=request.user)
+            except ValidationError as error:
+                messages.error(
+                    request, f"{appointment.client.full_name}: {' '.join(error.messages)}"
+                )
+            else:
+                done += 1
+        if done:
+            messages.success(request, f"{STATUS_ACTIONS[status]}: {done} appointment(s).")
+
+    @admin.action(description="Check in", permissions=["change"])
+    def check_in(self, request, queryset: QuerySet) -> None:
+        self._set_status(request, queryset.select_related("client"), "checked_in")
+
+    @admin.action(description="Complete", permissions=["change"])
+    def complete(self, request, queryset: QuerySet) -> None:
+        self._set_status(request, queryset.select_related("client"), "completed")
+
+    @admin.action(description="Mark as no-show", permissions=["change"])
+    def no_show(self, request, queryset: QuerySet) -> None:
+        self._set_status(request, queryset.select_related("client"), "no_show")
+
+    @admin.action(description="Cancel (emails the client)", permissions=["change"])
+    def cancel(self, request, queryset: QuerySet) -> None:
+        self._set_status(request, queryset.select_related("client"), "cancelled")
+
+    # --- extra pages ----------------------------------------------------------------
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("day/", wrap(self.day_view), name="bookings_appointment_day"),
+            path("export/", wrap(self.export_view), name="bookings_appointment_export"),
+            path(
+                "<int:appointment_id>/status/",
+                wrap(require_POST(self.status_view)),
+                name="bookings_appointment_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    def status_view(self, request: HttpRequest, appointment_id: int) -> HttpResponse:
+        appointment = get_object_or_404(
+            Appointment.objects.select_related("client"), pk=appointment_id
+        )
+        if not self.has_change_permission(request, appointment):
+            raise PermissionDenied
+        status = request.POST.get("status", "")
+        if status not in STATUS_ACTIONS:
+            messages.error(request, "Unknown action.")
+        else:
+            self._set_status(request, [appointment], status)
+        back = request.POST.get("next", "")
+        if back == "day":
+            day = timezone.localtime(appointment.start).date()
+            return HttpResponseRedirect(reverse("admin:bookings_appointment_day") + f"?date={day}")
+        return HttpResponseRedirect(
+            reverse("admin:bookings_appointment_change", args=[appointment.pk])
+        )
+
+    def day_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        day = parse_day(request.GET.get("date")) or timezone.localdate()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Day schedule: {day:%A %d %B %Y}",
+            "schedule": day_schedule(day, page=request.GET.get("page")),
+            "day": day,
+            "previous_day": day - datetime.timedelta(days=1),
+            "next_day": day + datetime.timedelta(days=1),
+            "today": timezone.localdate(),
+            "opts": self.model._meta,
+            "can_change": self.has_change_permission(request),
+        }
+        return TemplateResponse(request, "admin/bookings/appointment/day.html", context)
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        day = parse_day(request.GET.get("date")) or timezone.localdate()
+        bounds = day_bounds(day, day, Policy.from_settings().zone)
+        appointments = (
+            Appointment.objects.filter(start__gte=bounds.start, start__lt=bounds.end)
+            .select_related("client", "treatment", "practitioner")
+            .order_by("start", "practitioner__display_name")
+        )
+        rows = [
+            [
+                local_minute(a.start),
+                local_minute(a.end, "%H:%M"),
+                a.client.full_name,
+                a.client.email,
+                a.client.phone,
+                a.treatment.name,
+                a.practitioner.display_name,
+                a.get_status_display(),
+                a.price,
+            ]
+            for a in appointments
+        ]
+        return csv_download(f"appointments-{day}.csv", [DAY_CSV_COLUMNS, *rows])
+
+    @method_decorator(sensitive_post_parameters())  # intake answers asked on the phone
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), "status_actions": STATUS_ACTIONS}
+        return super().change_view(request, object_id, form_url, extra_context)

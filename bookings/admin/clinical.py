@@ -1,0 +1,140 @@
+"""Medical records in the admin: read-only, shown only to users with the explicit
+"view medical records" permission; every view is logged."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils import timezone
+
+from bookings.forms.desk import ReassignReviewForm
+from bookings.models import Consent, GoodFaithExam, Intake, MedicalAuditLog, Review, TreatmentRecord
+from bookings.services.records import VIEW_MEDICAL_RECORDS, log_access
+from bookings.services.reviews import review_reassign
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the services only: nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class MedicalRecordAdmin(ReadOnlyAdmin):
+    """Health data: visible only with `bookings.view_medical_records`; each view is logged."""
+
+    def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.has_perm(VIEW_MEDICAL_RECORDS)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        obj = self.get_object(request, object_id)
+        if obj is not None and response.status_code == 200:
+            appointment = getattr(obj, "appointment", None)
+            log_access(
+                user=request.user,
+                action=MedicalAuditLog.Action.VIEWED,
+                what=f"admin: {obj._meta.verbose_name} {obj.pk}",
+                appointment=appointment,
+            )
+        return response
+
+
+@admin.register(Intake)
+class IntakeAdmin(MedicalRecordAdmin):
+    list_display = ["appointment", "created_at"]
+    list_select_related = ["appointment__client", "appointment__treatment"]
+    search_fields = ["appointment__client__last_name", "appointment__client__email"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(MedicalRecordAdmin):
+    list_display = ["appointment", "consented_at", "ip_address"]
+    list_select_related = ["appointment__client", "appointment__treatment"]
+
+
+@admin.register(TreatmentRecord)
+class TreatmentRecordAdmin(MedicalRecordAdmin):
+    list_display = ["appointment", "version", "author", "needs_cosign", "cosigned_by", "created_at"]
+    list_filter = ["needs_cosign"]
+    list_select_related = ["appointment__client", "appointment__treatment", "author", "cosigned_by"]
+    search_fields = ["lot_number", "product", "appointment__client__last_name"]
+
+
+@admin.register(GoodFaithExam)
+class GoodFaithExamAdmin(MedicalRecordAdmin):
+    list_display = ["client", "examiner", "performed_on", "expires_on", "covers_all_medical"]
+    list_select_related = ["client", "examiner"]
+    search_fields = ["client__last_name", "client__email"]
+    date_hierarchy = "performed_on"
+
+
+@admin.register(MedicalAuditLog)
+class MedicalAuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["at", "user", "action", "what", "appointment"]
+    list_filter = ["action"]
+    list_select_related = ["user", "appointment"]
+    search_fields = ["user__username", "what"]
+    date_hierarchy = "at"
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """The front desk sees who reviews what and reassigns when a doctor is away;
+    never the answers (those are on the intake, behind its own permission)."""
+
+    form = ReassignReviewForm
+    list_display = [
+        "appointment_start",
+        "client",
+        "treatment",
+        "practitioner",
+        "physician",
+        "decision",
+    ]
+    list_filter = ["decision", "physician"]
+    list_select_related = [
+        "appointment__client",
+        "appointment__treatment",
+        "appointment__practitioner",
+        "physician",
+    ]
+    search_fields = ["appointment__client__last_name", "appointment__client__email"]
+    readonly_fields = ["appointment", "decision", "decided_at"]
+    fields = ["appointment", "decision", "decided_at", "physician"]
+
+    @admin.display(description="Appointment", ordering="appointment__start")
+    def appointment_start(self, review: Review) -> str:
+        return timezone.localtime(review.appointment.start).strftime("%Y-%m-%d %H:%M")
+
+    @admin.display(description="Client")
+    def client(self, review: Review) -> str:
+        return review.appointment.client.full_name
+
+    @admin.display(description="Treatment")
+    def treatment(self, review: Review) -> str:
+        return review.appointment.treatment.name
+
+    @admin.display(description="Practitioner")
+    def practitioner(self, review: Review) -> str:
+        return review.appointment.practitioner.display_name
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.decision == Review.Decision.PENDING)
+
+    def save_model(self, request, obj, form, change) -> None:
+        review_reassign(review=obj, to_physician=form.cleaned_data["physician"], user=request.user)

@@ -1,0 +1,36 @@
+"""The bookings app's models, one module per entity; all importable from here."""
+
+from bookings.models.appointments import (
+    LONGEST_HOLD,
+    Appointment,
+    AppointmentEvent,
+    AppointmentQuerySet,
+    new_token,
+)
+from bookings.models.clients import Client, normalise_email
+from bookings.models.clinical import (
+    Consent,
+    GoodFaithExam,
+    Intake,
+    MedicalAuditLog,
+    Review,
+    TreatmentRecord,
+)
+from bookings.models.messages import OutboundEmail
+
+__all__ = [
+    "LONGEST_HOLD",
+    "Appointment",
+    "AppointmentEvent",
+    "AppointmentQuerySet",
+    "Client",
+    "Consent",
+    "GoodFaithExam",
+    "Intake",
+    "MedicalAuditLog",
+    "OutboundEmail",
+    "Review",
+    "TreatmentRecord",
+    "new_token",
+    "normalise_email",
+]

@@ -1,0 +1,212 @@
+"""Changing a booked appointment: cancel and move (the client online, within the
+window, or the front desk), and the status changes of the visit itself."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings.availability import Policy
+from bookings.models import Appointment, AppointmentEvent, Review
+from bookings.services import messages
+from bookings.services.appointments import appointment_validate, taken
+from bookings.services.history import local_time_text, record_event
+from bookings.services.intake import ConsentGiven, stored_intake
+from bookings.services.locks import lock_practitioner_ids, lock_practitioners, treatment_as_stored
+from practitioners.models import Practitioner
+
+
+def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
+    return appointment.start - datetime.timedelta(hours=settings.CANCELLATION_NOTICE_HOURS)
+
+
+def appointment_can_change_online(
+    appointment: Appointment, now: datetime.datetime | None = None
+) -> bool:
+    """Clients may cancel or move online while it is active and before the cut-off."""
+    now = now or timezone.now()
+    return appointment.status in Appointment.CHANGEABLE_STATUSES and now < cancellation_deadline(
+        appointment
+    )
+
+
+def _refuse_online_change(appointment: Appointment, now: datetime.datetime) -> None:
+    if appointment.status not in Appointment.CHANGEABLE_STATUSES:
+        raise ValidationError(
+            f"This appointment is {appointment.get_status_display()} and can no longer be "
+            "changed online. Please call us."
+        )
+    if now >= cancellation_deadline(appointment):
+        raise ValidationError(
+            f"Changes online close {settings.CANCELLATION_NOTICE_HOURS} hours before the "
+            "appointment. Please call us."
+        )
+
+
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    by_client: bool,
+    now: datetime.datetime | None = None,
+    by=None,
+) -> Appointment:
+    """Cancel and free the time; clients only before the cut-off. Mails the client."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        lock_practitioner_ids(
+            Appointment.objects.filter(pk=appointment.pk).values_list("practitioner_id", flat=True)
+        )
+        appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
+        if by_client:
+            _refuse_online_change(appointment, now)
+        elif appointment.status not in Appointment.CHANGEABLE_STATUSES:
+            raise ValidationError(
+                f"A {appointment.get_status_display()} appointment cannot be cancelled."
+            )
+        appointment.status = Appointment.Status.CANCELLED
+        appointment.cancelled_at = now
+        appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
+        Review.objects.filter(appointment=appointment, decision=Review.Decision.PENDING).delete()
+        record_event(
+            appointment,
+            AppointmentEvent.Action.CANCELLED,
+            by,
+            "by the client online" if by_client else "at the spa",
+        )
+        messages.queue(appointment, messages.Kind.CANCELLED)
+    return appointment
+
+
+def appointment_reschedule(
+    *,
+    appointment: Appointment,
+    start: datetime.datetime,
+    practitioner: Practitioner | None = None,
+    by_client: bool,
+    now: datetime.datetime | None = None,
+    enforce_notice: bool = True,
+    by=None,
+) -> Appointment:
+    """Move to a new time under the same rules as booking; the old time is freed.
+
+    The same practitioner unless another is given. A medical appointment whose
+    supervising physician changes with the new date goes back to review.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        current = Appointment.objects.select_related("treatment").get(pk=appointment.pk)
+        target = practitioner or current.practitioner
+        lock_practitioners(current.treatment, target, also=[current.practitioner_id])
+        current = (
+            Appointment.objects.select_for_update(of=("self",), no_key=True)
+            .select_related("treatment")
+            .get(pk=appointment.pk)
+        )
+        if by_client:
+            _refuse_online_change(current, now)
+        elif current.status not in Appointment.CHANGEABLE_STATUSES:
+            raise ValidationError(f"A {current.get_status_display()} appointment cannot be moved.")
+        if start == current.start and target.pk == current.practitioner_id:
+            raise ValidationError(
+                {"start": "That is already the time of your appointment. Choose another."}
+            )
+        treatment = treatment_as_stored(current.treatment_id)
+        plan = appointment_validate(
+            treatment=treatment,
+            practitioner=target,
+            start=start,
+            intake=stored_intake(current),
+            consent=ConsentGiven(given=True),
+            now=now,
+            ignore_appointment=current,
+            enforce_notice=enforce_notice,
+        )
+        physician_changed = plan.supervising_physician != current.supervising_physician
+        moved_from = f"{local_time_text(current.start)} with {current.practitioner.display_name}"
+        current.practitioner = plan.practitioner
+        current.supervising_physician = plan.supervising_physician
+        current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
+        current.reminder_sent_at = None
+        if treatment.is_medical and physician_changed:
+            current.status = Appointment.Status.PENDING_REVIEW
+            Review.objects.update_or_create(
+                appointment=current,
+                defaults={
+                    "physician": plan.supervising_physician,
+                    "decision": Review.Decision.PENDING,
+                    "decided_at": None,
+                    "note": "",
+                },
+            )
+        try:
+            with transaction.atomic():
+                current.save()
+        except IntegrityError:
+            raise ValidationError({"start": taken()}) from None
+        record_event(
+            current,
+            AppointmentEvent.Action.MOVED,
+            by,
+            f"from {moved_from} to {local_time_text(plan.start)} "
+            f"with {plan.practitioner.display_name}",
+        )
+        if not enforce_notice and plan.start < now + Policy.from_settings().min_notice:
+            record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)
+        messages.queue(current, messages.Kind.RESCHEDULED)
+    return current
+
+
+# Where each status may go next; anything else is refused.
+TRANSITIONS: dict[str, set[str]] = {
+    Appointment.Status.PENDING_REVIEW: {Appointment.Status.CANCELLED},
+    Appointment.Status.CONFIRMED: {
+        Appointment.Status.CHECKED_IN,
+        Appointment.Status.NO_SHOW,
+        Appointment.Status.CANCELLED,
+    },
+    Appointment.Status.CHECKED_IN: {Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW},
+    Appointment.Status.COMPLETED: set(),
+    Appointment.Status.CANCELLED: set(),
+    Appointment.Status.NO_SHOW: set(),
+    Appointment.Status.DECLINED: set(),
+}
+
+
+def appointment_set_status(
+    *, appointment: Appointment, status: str, now: datetime.datetime | None = None, by=None
+) -> Appointment:
+    """Check in, complete or mark a no-show, only from the states where it makes sense.
+
+    Check-in happens on the day, completion after the start; cancelling goes through
+    appointment_cancel (which mails the client).
+    """
+    now = now or timezone.now()
+    if status == Appointment.Status.CANCELLED:
+        return appointment_cancel(appointment=appointment, by_client=False, now=now, by=by)
+    with transaction.atomic():
+        current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
+        if status not in TRANSITIONS.get(current.status, set()):
+            raise ValidationError(
+                f"A {current.get_status_display()} appointment cannot become "
+                f"{Appointment.Status(status).label}."
+            )
+        on_the_day = timezone.localtime(current.start).date() == timezone.localtime(now).date()
+        if (
+            status in (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
+            and not on_the_day
+        ):
+            raise ValidationError("Clients are checked in and completed on the day itself.")
+        if status == Appointment.Status.NO_SHOW and now < current.start:
+            raise ValidationError("A client is a no-show only once the start time has passed.")
+        previous = current.get_status_display()
+        current.status = status
+        current.save(update_fields=["status", "updated_at"])
+        record_event(
+            current,
+            AppointmentEvent.Action.STATUS,
+            by,
+            f"{previous} to {current.get_status_display()}",
+        )
+    return current

@@ -1,0 +1,288 @@
+"""Booking an appointment: every booking rule, once. The public site, the admin
+and the demo seeder all book through appointment_book; moving goes through the
+same appointment_validate (bookings/services/appointment_changes.py).
+
+appointment_validate is a pure read that raises ValidationError keyed by form
+field; the writers lock, validate again under the lock, write, and queue mail in
+the same transaction."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
+from bookings.models import Appointment, AppointmentEvent
+from bookings.selectors.booking import practitioner_days, qualified_practitioners
+from bookings.services import messages
+from bookings.services.clients import ClientDetails, client_find_or_create
+from bookings.services.history import local_time_text, record_event
+from bookings.services.intake import ConsentGiven, IntakeAnswers, clinical_problems, record_intake
+from bookings.services.locks import lock_practitioners, treatment_as_stored
+from practitioners.models import Practitioner
+from practitioners.supervision import supervising_physician
+from treatments.models import Treatment
+
+SLOT_TAKEN = "slot_taken"
+
+
+@dataclass(frozen=True)
+class BookingPlan:
+    """What appointment_validate found bookable: who, when, under whom, with which flags."""
+
+    practitioner: Practitioner
+    supervising_physician: Practitioner | None
+    start: datetime.datetime
+    end: datetime.datetime
+    blocked_until: datetime.datetime
+    flags: list[dict[str, str]]
+
+
+def _schedules(
+    treatment: Treatment,
+    practitioners: list[Practitioner],
+    day: datetime.date,
+    policy: Policy,
+    ignore_appointment_id: int | None,
+) -> list[PractitionerDay]:
+    return practitioner_days(
+        treatment,
+        practitioners,
+        first_day=day,
+        last_day=day,
+        policy=policy,
+        ignore_appointment_id=ignore_appointment_id,
+    )
+
+
+def appointment_validate(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    start: datetime.datetime,
+    intake: IntakeAnswers | None = None,
+    consent: ConsentGiven | None = None,
+    now: datetime.datetime | None = None,
+    policy: Policy | None = None,
+    ignore_appointment: Appointment | None = None,
+    enforce_notice: bool = True,
+) -> BookingPlan:
+    """Check every booking rule; return the plan, or raise ValidationError keyed by field.
+
+    Rules: treatment bookable; practitioner active, qualified, role allowed, licence
+    valid; start on the grid, inside one working block with the cleanup buffer, not
+    in time off, not overlapping, not past, within the notice (unless the front desk
+    waives it) and advance windows; medical treatments: a supervising physician on
+    record that day, the client's age, consent, and the contraindications (absolute
+    ones refuse, relative ones become flags). No practitioner means any free one.
+    """
+    now = now or timezone.now()
+    policy = policy or Policy.from_settings()
+    if timezone.is_naive(start):
+        raise ValidationError({"start": "Please choose one of the times offered."})
+    if not treatment.is_active:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: "This treatment is no longer offered online. Please call us."}
+        )
+    day = start.astimezone(policy.zone).date()
+    errors, flags = clinical_problems(treatment, day=day, intake=intake, consent=consent)
+
+    candidates = qualified_practitioners(treatment)
+    if not candidates:
+        errors["start"] = [
+            "Nobody offers this treatment online right now. Please call us to book it."
+        ]
+    elif practitioner is not None:
+        candidates = [p for p in candidates if p.pk == practitioner.pk]
+        if not candidates:
+            errors["practitioner"] = [
+                "That practitioner does not perform this treatment. Please choose another."
+            ]
+    effective_policy = policy if enforce_notice else _without_notice(policy)
+    if start <= now:
+        # Checked first too: nothing is loaded for a past date (year 1 included).
+        errors["start"] = ["That time has already passed. Please choose another time."]
+        candidates = []
+    elif day > policy.last_bookable_day(now):
+        # Checked first: nothing is loaded for a date that far out (year 9999 included).
+        errors["start"] = [
+            f"We take online bookings up to {policy.max_advance_days} days ahead. "
+            "Please choose an earlier date."
+        ]
+        candidates = []
+    chosen = None
+    if candidates:
+        schedules = _schedules(
+            treatment,
+            candidates,
+            day,
+            policy,
+            ignore_appointment.pk if ignore_appointment else None,
+        )
+        reasons = []
+        for schedule in schedules:
+            reason = slot_problem(
+                schedule,
+                start=start,
+                duration=datetime.timedelta(minutes=treatment.duration_minutes),
+                buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
+                now=now,
+                policy=effective_policy,
+            )
+            if reason is None:
+                chosen = next(p for p in candidates if p.pk == schedule.practitioner_id)
+                break
+            reasons.append(reason)
+        if chosen is None:
+            errors["start"] = [_explain(reasons)]
+    if errors:
+        raise ValidationError(errors)
+
+    physician = None
+    if treatment.is_medical:
+        physician = supervising_physician(practitioner=chosen, treatment=treatment, day=day)
+        if physician is None:  # allowed_days already checked this; kept as a guard
+            raise ValidationError(
+                {"practitioner": "No supervising physician is on record for that day."}
+            )
+    end = start + datetime.timedelta(minutes=treatment.duration_minutes)
+    return BookingPlan(
+        practitioner=chosen,
+        supervising_physician=physician,
+        start=start,
+        end=end,
+        blocked_until=end + datetime.timedelta(minutes=treatment.buffer_minutes),
+        flags=flags,
+    )
+
+
+def taken() -> ValidationError:
+    """Someone else got the time first: the one refusal every writer gives for it."""
+    return ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)
+
+
+def _explain(reasons: list[str]) -> ValidationError:
+    """One message for the client from each candidate practitioner's reason."""
+    if any(reason == TAKEN_MESSAGE for reason in reasons):
+        return taken()
+    if reasons and all(reason == reasons[0] for reason in reasons):
+        return ValidationError(reasons[0], code="unavailable")
+    return ValidationError(
+        "Nobody is free at that time. Please choose one of the times offered.",
+        code="unavailable",
+    )
+
+
+def _without_notice(policy: Policy) -> Policy:
+    return Policy(
+        zone=policy.zone,
+        slot_minutes=policy.slot_minutes,
+        min_notice=datetime.timedelta(0),
+        max_advance_days=policy.max_advance_days,
+    )
+
+
+def _same_form_again(submission_key: str | None) -> Appointment | None:
+    """The appointment this very form already created (a double click, a retry).
+
+    Keyed by a random value rendered into the form, never by what a stranger could
+    type (an email address), so nobody reaches another client's booking this way.
+    """
+    if not submission_key:
+        return None
+    return Appointment.objects.filter(submission_key=submission_key).first()
+
+
+def appointment_book(
+    *,
+    treatment: Treatment,
+    practitioner: Practitioner | None,
+    start: datetime.datetime,
+    client: ClientDetails,
+    intake: IntakeAnswers | None = None,
+    consent: ConsentGiven | None = None,
+    source: str = Appointment.Source.ONLINE,
+    now: datetime.datetime | None = None,
+    enforce_notice: bool = True,
+    submission_key: str | None = None,
+    by=None,
+) -> Appointment:
+    """Book an appointment, or raise ValidationError (code `slot_taken` when beaten to it).
+
+    Day-spa bookings are confirmed at once; medical ones wait for the supervising
+    physician's review. The same form (same `submission_key`) posted twice returns the
+    first appointment.
+    Mail is queued in the same transaction and sent after commit.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        lock_practitioners(treatment, practitioner)
+        # The price, duration and rules as they are now, not as the caller loaded them.
+        treatment = treatment_as_stored(treatment.pk)
+        try:
+            plan = appointment_validate(
+                treatment=treatment,
+                practitioner=practitioner,
+                start=start,
+                intake=intake,
+                consent=consent,
+                now=now,
+                enforce_notice=enforce_notice,
+            )
+        except ValidationError:
+            # Posted twice: the first booking holds the very time the form asks for.
+            again = _same_form_again(submission_key)
+            if again is not None:
+                return again
+            raise
+        status = (
+            Appointment.Status.PENDING_REVIEW
+            if treatment.is_medical
+            else Appointment.Status.CONFIRMED
+        )
+        try:
+            # One savepoint for both: a refused insert leaves no client row behind.
+            with transaction.atomic():
+                booked_client = client_find_or_create(
+                    details=client, date_of_birth=intake.date_of_birth if intake else None
+                )
+                appointment = Appointment(
+                    client=booked_client,
+                    treatment=treatment,
+                    practitioner=plan.practitioner,
+                    supervising_physician=plan.supervising_physician,
+                    start=plan.start,
+                    end=plan.end,
+                    blocked_until=plan.blocked_until,
+                    price=Decimal(treatment.price),
+                    status=status,
+                    source=source,
+                    client_notes=client.notes.strip(),
+                    submission_key=submission_key or None,
+                )
+                appointment.save(force_insert=True)
+        except IntegrityError:
+            # Posted twice for "any practitioner": the first booking took another one.
+            again = _same_form_again(submission_key)
+            if again is not None:
+                return again
+            # The database's no-overlap constraint: someone else got there first.
+            raise ValidationError({"start": taken()}) from None
+        record_event(
+            appointment,
+            AppointmentEvent.Action.CREATED,
+            by,
+            f"{appointment.get_source_display()}, {local_time_text(plan.start)} with "
+            f"{plan.practitioner.display_name}",
+        )
+        if not enforce_notice and plan.start < now + Policy.from_settings().min_notice:
+            record_event(appointment, AppointmentEvent.Action.NOTICE_WAIVED, by)
+        if treatment.is_medical:
+            record_intake(appointment, intake, consent, plan.flags, now)
+            messages.queue(appointment, messages.Kind.REQUEST_RECEIVED)
+        else:
+            messages.queue(appointment, messages.Kind.CONFIRMED)
+    return appointment

@@ -1,0 +1,162 @@
+"""The medical intake and consent: the answers a booking carries, the rules they
+must pass (age, consent, contraindications), and how they are stored."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import NON_FIELD_ERRORS
+
+from bookings.models import Appointment, Consent, Intake, Review
+from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
+
+# Intake fields the contract fixes, by the contraindication code they answer.
+STANDARD_QUESTIONS = {
+    "pregnant-or-breastfeeding": "pregnant_or_breastfeeding",
+    "isotretinoin-last-6-months": "isotretinoin_last_6_months",
+    "blood-thinners": "blood_thinners",
+}
+
+
+@dataclass(frozen=True)
+class IntakeAnswers:
+    date_of_birth: datetime.date
+    pregnant_or_breastfeeding: bool
+    isotretinoin_last_6_months: bool
+    blood_thinners: bool
+    medications: str = ""
+    allergies: str = ""
+    conditions: str = ""
+    # Further contraindication questions by code: True yes, False no, None unanswered.
+    extra_answers: dict[str, bool | None] = field(default_factory=dict)
+
+    @classmethod
+    def from_form_data(
+        cls, data: dict, extra_answers: dict[str, bool | None] | None = None
+    ) -> "IntakeAnswers":
+        """From a form's cleaned data, where yes/no questions are "yes" or "no"."""
+        return cls(
+            date_of_birth=data["date_of_birth"],
+            pregnant_or_breastfeeding=data.get("pregnant_or_breastfeeding") == "yes",
+            isotretinoin_last_6_months=data.get("isotretinoin_last_6_months") == "yes",
+            blood_thinners=data.get("blood_thinners") == "yes",
+            medications=data.get("medications", ""),
+            allergies=data.get("allergies", ""),
+            conditions=data.get("conditions", ""),
+            extra_answers=extra_answers or {},
+        )
+
+    def answer(self, code: str) -> bool | None:
+        if code in STANDARD_QUESTIONS:
+            return getattr(self, STANDARD_QUESTIONS[code])
+        return self.extra_answers.get(code)
+
+
+@dataclass(frozen=True)
+class ConsentGiven:
+    given: bool
+    ip_address: str | None = None
+    user_agent: str = ""
+
+
+def age_on(birth: datetime.date, day: datetime.date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def clinical_problems(
+    treatment: Treatment,
+    *,
+    day: datetime.date,
+    intake: IntakeAnswers | None,
+    consent: ConsentGiven | None,
+) -> tuple[dict[str, list[str]], list[dict[str, str]]]:
+    """Age, consent and contraindication rules of a medical treatment: (errors, flags)."""
+    errors: dict[str, list[str]] = {}
+    flags: list[dict[str, str]] = []
+    if not treatment.is_medical:
+        return errors, flags
+    if intake is None:
+        errors["date_of_birth"] = ["Please fill in the medical questions."]
+        return errors, flags
+    minimum_age = max(MEDICAL_MINIMUM_AGE, treatment.minimum_age)
+    if intake.date_of_birth >= day or intake.date_of_birth.year < 1900:
+        errors["date_of_birth"] = ["Please check your date of birth."]
+    elif age_on(intake.date_of_birth, day) < minimum_age:
+        errors["date_of_birth"] = [
+            f"This treatment is for clients aged {minimum_age} or over on the day."
+        ]
+    if treatment.requires_consent and not (consent and consent.given):
+        errors["consent"] = ["Please read the consent and tick the box to agree."]
+    refused = []
+    for rule in treatment.contraindication_rules.all():
+        condition = rule.contraindication
+        answer = intake.answer(condition.code)
+        if answer is None:
+            # Unanswered (a client that skipped an optional question): the doctor asks.
+            flags.append(
+                {
+                    "code": condition.code,
+                    "name": f"{condition.name} ({rule.get_severity_display().split(':')[0]})",
+                    "severity": "unanswered",
+                }
+            )
+        elif answer and rule.severity == TreatmentContraindication.Severity.ABSOLUTE:
+            refused.append(condition.name.lower())
+        elif answer:
+            flags.append({"code": condition.code, "name": condition.name, "severity": "relative"})
+    if refused:
+        errors[NON_FIELD_ERRORS] = [
+            "Thank you for telling us. Because of your answers (" + ", ".join(refused) + "), "
+            "we can't book this treatment online. Please call us: our medical team will be "
+            "glad to talk through what is safe for you."
+        ]
+    return errors, flags
+
+
+def record_intake(
+    appointment: Appointment,
+    intake: IntakeAnswers,
+    consent: ConsentGiven | None,
+    flags: list[dict[str, str]],
+    now: datetime.datetime,
+) -> None:
+    Intake.objects.create(
+        appointment=appointment,
+        date_of_birth=intake.date_of_birth,
+        pregnant_or_breastfeeding=intake.pregnant_or_breastfeeding,
+        isotretinoin_last_6_months=intake.isotretinoin_last_6_months,
+        blood_thinners=intake.blood_thinners,
+        medications=intake.medications.strip(),
+        allergies=intake.allergies.strip(),
+        conditions=intake.conditions.strip(),
+        extra_answers=dict(intake.extra_answers),
+        flags=flags,
+    )
+    if consent is not None and consent.given:
+        Consent.objects.create(
+            appointment=appointment,
+            text=appointment.treatment.consent_text or DEFAULT_CONSENT,
+            consented_at=now,
+            ip_address=consent.ip_address,
+            user_agent=consent.user_agent[:300],
+        )
+    Review.objects.create(appointment=appointment, physician=appointment.supervising_physician)
+
+
+DEFAULT_CONSENT = (
+    "I confirm that my answers are true and complete. I understand the treatment, its "
+    "expected results, risks and alternatives will be explained to me before it starts, "
+    "and that a supervising physician reviews my answers before my appointment."
+)
+
+
+def stored_intake(appointment: Appointment) -> IntakeAnswers | None:
+    intake = Intake.objects.filter(appointment=appointment).first()
+    if intake is None:
+        return None
+    return IntakeAnswers(
+        date_of_birth=intake.date_of_birth,
+        pregnant_or_breastfeeding=intake.pregnant_or_breastfeeding,
+        isotretinoin_last_6_months=intake.isotretinoin_last_6_months,
+        blood_thinners=intake.blood_thinners,
+        extra_answers=dict(intake.extra_answers),
+    )

@@ -1,0 +1,195 @@
+"""Mail to clients, through an outbox in the database.
+
+queue() writes the message in the caller's transaction and sends it after commit,
+so a rolled-back booking sends nothing and a dead mail server loses nothing:
+the row stays queued and `manage.py send_queued_mail` retries it."""
+
+import datetime
+import logging
+from enum import StrEnum
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from bookings.models import Appointment, OutboundEmail
+from bookings.selectors.calendar_file import appointment_ics
+
+logger = logging.getLogger(__name__)
+
+
+# Retried for about three days (the delay doubles up to an hour), then given up and
+# left in the admin's outbox list: a weekend outage of the mail server loses nothing.
+MAX_ATTEMPTS = 80
+
+
+MAX_RETRY_DELAY = datetime.timedelta(hours=1)
+
+
+# The first attempt is made right after commit by the process that queued the mail;
+# the retry job leaves the row alone this long. The first attempt starts only while
+# at least FIRST_ATTEMPT_TIME of it is left (a bulk action sends its mails one after
+# another), so the two never both send a mail.
+FIRST_ATTEMPT_GRACE = datetime.timedelta(minutes=10)
+
+
+FIRST_ATTEMPT_TIME = datetime.timedelta(minutes=5)
+
+
+class Kind(StrEnum):
+    CONFIRMED = "confirmed"
+    REQUEST_RECEIVED = "request_received"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    RESCHEDULED = "rescheduled"
+    REMINDER = "reminder"
+
+
+SUBJECTS = {
+    Kind.CONFIRMED: "Your appointment is confirmed",
+    Kind.REQUEST_RECEIVED: "We received your appointment request",
+    Kind.APPROVED: "Your appointment is confirmed",
+    Kind.DECLINED: "About your appointment request",
+    Kind.CANCELLED: "Your appointment is cancelled",
+    Kind.RESCHEDULED: "Your appointment has moved",
+    Kind.REMINDER: "Reminder: your appointment tomorrow",
+}
+
+
+# Kinds whose mail carries the calendar file (the appointment is on).
+WITH_CALENDAR = {Kind.CONFIRMED, Kind.APPROVED, Kind.RESCHEDULED, Kind.REMINDER}
+
+
+def _context(appointment: Appointment) -> dict[str, object]:
+    when = timezone.localtime(appointment.start, timezone.get_current_timezone())
+    return {
+        "appointment": appointment,
+        "client": appointment.client,
+        # Medical treatments are never named in mail (read on shared phones).
+        "title": appointment.public_title,
+        # Formatted once for both the text and the HTML part.
+        "when_text": f"{date_format(when, 'l j F Y, g:i A')} ({date_format(when, 'T')})",
+        # A doctor's name on a lock screen hints at a medical visit: medical mail omits it.
+        "practitioner_name": ""
+        if appointment.is_medical
+        else appointment.practitioner.display_name,
+        "spa_name": settings.SPA_NAME,
+        "spa_phone": settings.SPA_PHONE,
+        "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
+        "site_url": settings.SITE_URL,
+        "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
+    }
+
+
+def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
+    """Queue one mail about `appointment` in the current transaction; send after commit."""
+    context = _context(appointment)
+    email = OutboundEmail(
+        to=appointment.client.email,
+        subject=f"{SUBJECTS[kind]} - {settings.SPA_NAME}",
+        body=render_to_string(f"emails/{kind}.txt", context),
+        html_body=render_to_string(f"emails/{kind}.html", context),
+        calendar=appointment_ics(appointment) if kind in WITH_CALENDAR else "",
+        appointment=appointment,
+        kind=str(kind),
+        next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE,
+    )
+    email.save(force_insert=True)
+    transaction.on_commit(lambda: _first_attempt(email))
+    return email
+
+
+def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=email.subject,
+        body=email.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[email.to],
+    )
+    if email.html_body:
+        message.attach_alternative(email.html_body, "text/html")
+    if email.calendar:
+        message.attach("appointment.ics", email.calendar, "text/calendar")
+    return message
+
+
+def _retry_delay(attempts: int) -> datetime.timedelta:
+    """1, 2, 4, 8... minutes between attempts, at most an hour."""
+    return min(datetime.timedelta(minutes=2 ** min(attempts - 1, 10)), MAX_RETRY_DELAY)
+
+
+def _first_attempt(email: OutboundEmail) -> None:
+    """Send a mail just queued, from the row in memory; one UPDATE records the outcome.
+
+    Too late in its grace, the mail is left to the retry job. A process that dies
+    between the mail server accepting the mail and the UPDATE leaves it queued: the
+    retry job sends it again after the grace (at least once, never lost)."""
+    if timezone.now() > email.next_attempt_at - FIRST_ATTEMPT_TIME:
+        return
+    try:
+        _message(email).send()
+    except Exception as error:  # any transport failure: keep the mail, retry later
+        logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
+        OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED).update(
+            attempts=F("attempts") + 1,
+            last_error=str(error)[:1000],
+            next_attempt_at=timezone.now() + _retry_delay(1),
+        )
+        return
+    # Unless the retry job already recorded it.
+    OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED).update(
+        state=OutboundEmail.State.SENT,
+        sent_at=timezone.now(),
+        attempts=F("attempts") + 1,
+        last_error="",
+    )
+
+
+def send_one(email_id: int, now: datetime.datetime) -> bool:
+    """Try to send one queued mail that is due at `now`; on failure keep it queued
+    with a later retry time."""
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True, no_key=True)
+            .filter(pk=email_id, state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now)
+            .first()
+        )
+        if email is None:
+            return False
+        email.attempts += 1
+        try:
+            _message(email).send()
+        except Exception as error:  # any transport failure: keep the mail, retry later
+            logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
+            email.last_error = str(error)[:1000]
+            if email.attempts >= MAX_ATTEMPTS:
+                email.state = OutboundEmail.State.FAILED
+            else:
+                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
+            email.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+            return False
+        email.state = OutboundEmail.State.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+        email.save(update_fields=["attempts", "state", "sent_at", "last_error"])
+        return True
+
+
+def send_due(now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Send every queued mail whose retry time has come: (sent, failed)."""
+    now = now or timezone.now()
+    due = OutboundEmail.objects.filter(
+        state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now
+    ).values_list("pk", flat=True)
+    sent = failed = 0
+    for email_id in list(due):
+        if send_one(email_id, now):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed

@@ -1,0 +1,31 @@
+"""The public booking URLs (CONTRACT.md)."""
+
+from django.urls import path, register_converter
+
+from bookings.views import public
+
+
+class TokenConverter:
+    regex = "[A-Za-z0-9_-]{20,64}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(TokenConverter, "token")
+
+
+app_name = "bookings"
+
+
+urlpatterns = [
+    path("book/<slug:slug>/", public.book, name="book"),
+    path("api/availability/", public.availability_api, name="availability"),
+    path("bookings/<token:token>/", public.manage, name="manage"),
+    path("bookings/<token:token>/cancel/", public.cancel, name="cancel"),
+    path("bookings/<token:token>/reschedule/", public.reschedule, name="reschedule"),
+    path("bookings/<token:token>/calendar.ics", public.calendar_file, name="calendar"),
+]

@@ -1,0 +1,81 @@
+"""The practitioner's own pages (/staff/): their day, and the chart of each visit."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from bookings.forms.fields import add_service_errors
+from bookings.forms.practitioner import ChartForm
+from bookings.models import Appointment
+from bookings.services.records import chart_write, latest_record, medical_record_viewed
+from bookings.views.staff_access import practitioner_only
+
+
+@practitioner_only
+def staff_home(request: HttpRequest) -> HttpResponse:
+    """A practitioner's own medical appointments: today's, and recent ones to chart."""
+    me = request.practitioner
+    today = timezone.localdate()
+    appointments = (
+        Appointment.objects.filter(
+            practitioner=me,
+            treatment__kind="medical",
+            start__date__gte=today - datetime.timedelta(days=14),
+            start__date__lte=today + datetime.timedelta(days=1),
+        )
+        .exclude(status__in=Appointment.FREEING_STATUSES)
+        .select_related("client", "treatment")
+        .annotate(records=Count("treatment_records"))
+        .order_by("-start")
+    )
+    return render(
+        request, "bookings/practitioner/staff_home.html", {"appointments": appointments, "me": me}
+    )
+
+
+@sensitive_post_parameters()
+@practitioner_only
+@require_http_methods(["GET", "HEAD", "POST"])
+def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The performing practitioner writes (or amends) the treatment record."""
+    appointment = get_object_or_404(
+        Appointment.objects.select_related(
+            "treatment", "client", "practitioner", "supervising_physician"
+        ),
+        pk=appointment_id,
+        practitioner=request.practitioner,
+        treatment__kind="medical",
+    )
+    latest = latest_record(appointment)
+    form = ChartForm(request.POST or None, initial=ChartForm.initial_from(latest))
+    if request.method == "POST" and form.is_valid():
+        try:
+            chart_write(appointment=appointment, user=request.user, entry=form.entry())
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, "Treatment record saved.")
+            return redirect("doctor:record_write", appointment_id=appointment.pk)
+    medical_record_viewed(
+        user=request.user, appointment=appointment, what="treatment record (practitioner)"
+    )
+    return render(
+        request,
+        "bookings/practitioner/record_form.html",
+        {
+            "appointment": appointment,
+            "form": form,
+            "latest": latest,
+            "versions": appointment.treatment_records.select_related("cosigned_by"),
+            "is_completed": appointment.status == Appointment.Status.COMPLETED,
+            "spa_zone": settings.TIME_ZONE,
+        },
+    )
