@@ -26,29 +26,3 @@ class PostgresOnlyRunSQL(RunSQL):
 
     def describe(self) -> str:
         return "Raw SQL on PostgreSQL only"
-
-
-class PerVendorRunSQL(RunSQL):
-    """RunSQL with its statements per database vendor ("postgresql", "sqlite")."""
-
-    def __init__(self, sql: dict[str, list[str]], reverse_sql: dict[str, list[str]]) -> None:
-        super().__init__(sql="", reverse_sql="")
-        self.vendor_sql, self.vendor_reverse_sql = sql, reverse_sql
-
-    def deconstruct(self):
-        return (
-            self.__class__.__name__,
-            [],
-            {"sql": self.vendor_sql, "reverse_sql": self.vendor_reverse_sql},
-        )
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if router.allow_migrate(schema_editor.connection.alias, app_label):
-            self._run_sql(schema_editor, self.vendor_sql[schema_editor.connection.vendor])
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state) -> None:
-        if router.allow_migrate(schema_editor.connection.alias, app_label):
-            self._run_sql(schema_editor, self.vendor_reverse_sql[schema_editor.connection.vendor])
-
-    def describe(self) -> str:
-        return "Raw SQL, one script per database"
