@@ -69,6 +69,20 @@ def _time_picker_variant(request: HttpRequest, slug: str) -> str | None:
     return variant and f"{slug}|{variant}"
 
 
+def _start_asked(params) -> datetime.datetime | None:
+    """The time a link or form asks for; a malformed one just isn't chosen yet."""
+    try:
+        return parse_start(params["start"]) if params.get("start") else None
+    except ValidationError:
+        return None
+
+
+def _day_shown(request: HttpRequest, start: datetime.datetime | None) -> datetime.date | None:
+    """The picker's day: the one asked for, else the chosen time's."""
+    asked = parse_day(request.GET.get("date"))
+    return asked or (start.astimezone(Policy.from_settings().zone).date() if start else None)
+
+
 def _bad_request(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
 
@@ -157,13 +171,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     practitioners = qualified_practitioners(treatment)
     source = request.POST if request.method == "POST" else request.GET
     chosen = _chosen_practitioner(source.get("practitioner"), practitioners)
-    start = None
-    if source.get("start"):
-        try:
-            start = parse_start(source["start"])
-        except ValidationError:
-            start = None
-
+    start = _start_asked(source)
     form = None
     nearest = []
     if request.method == "POST":
@@ -208,8 +216,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
         treatment,
         practitioner_id=chosen.pk if chosen else None,
         strip_from=parse_day(request.GET.get("from")),
-        selected=parse_day(request.GET.get("date"))
-        or (start.astimezone(Policy.from_settings().zone).date() if start else None),
+        selected=_day_shown(request, start),
         merge_practitioners=chosen is None,
         practitioners=practitioners,
     )
@@ -274,13 +281,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
             "This appointment can no longer be changed online. Please call us.",
         )
         return redirect(appointment)
-    source = request.POST if request.method == "POST" else request.GET
-    start = None
-    if source.get("start"):
-        try:
-            start = parse_start(source["start"])
-        except ValidationError:
-            start = None
+    start = _start_asked(request.POST if request.method == "POST" else request.GET)
     form = RescheduleForm(request.POST) if request.method == "POST" else None
     if form is not None and form.is_valid():
         try:
@@ -298,8 +299,7 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
         practitioner_id=appointment.practitioner_id,
         ignore_appointment_id=appointment.pk,
         strip_from=parse_day(request.GET.get("from")),
-        selected=parse_day(request.GET.get("date"))
-        or (start.astimezone(Policy.from_settings().zone).date() if start else None),
+        selected=_day_shown(request, start),
         merge_practitioners=False,
     )
     return render(
