@@ -45,7 +45,7 @@ def main() -> None:
     ids = [p.pk for p in qualified_practitioners(medical)]
     show(
         f"availability and every booking: time off and busy time of {len(ids)} "
-        "practitioners over 14 days (bookings/selectors.py)",
+        "practitioners over 14 days (bookings/selectors/booking.py)",
         busy_times(ids, fortnight.start, fortnight.end),
     )
     show(

@@ -1,7 +1,7 @@
 """Free times, computed (never stored): working hours minus time off minus busy time.
 
 Pure functions over plain data, so the rules are easy to test and cost no queries;
-bookings/selectors.py loads the data in a fixed number of queries. Everything is
+bookings/selectors/booking.py loads the data in a fixed number of queries. Everything is
 reasoned about in the spa's own zone and is correct on daylight-saving days:
 nothing is offered in the skipped hour, a repeated wall-clock time is offered once,
 and durations are real elapsed time.

@@ -1,6 +1,6 @@
 """G4 double submit: the same booking form posted 12 times books once and mails once.
 
-The form carries a random `submission` nonce (bookings/forms.py); the service returns
+The form carries a random `submission` nonce (bookings/forms/public.py); the service returns
 the appointment that nonce already created. Through a live server, one after another
 and all at once (a double click, a retrying proxy, an impatient client).
 """
