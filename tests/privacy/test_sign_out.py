@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.test import Client as TestClient
+from django.test import Client as BrowserLikeClient
 
 from tests.factories import UserFactory
 
@@ -14,8 +14,8 @@ SIGN_OUT = re.compile(
 )
 
 
-def _signed_in(user) -> TestClient:
-    client = TestClient(enforce_csrf_checks=True)
+def _signed_in(user) -> BrowserLikeClient:
+    client = BrowserLikeClient(enforce_csrf_checks=True)
     client.force_login(user)
     return client
 
