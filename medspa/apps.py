@@ -6,4 +6,4 @@ class MedspaAdminConfig(AdminConfig):
 
     def ready(self) -> None:
         super().ready()
-        from medspa import checks  # noqa: F401 (registers the deploy checks)
+        from medspa import auth, checks  # noqa: F401 (registers the checks and signals)

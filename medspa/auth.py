@@ -5,16 +5,25 @@ pick the device, since our staff have one authenticator each and the contract's 
 has no device field.
 """
 
+from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
 from django.contrib.admin import AdminSite
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+
+@receiver(user_logged_in)
+def clear_own_login_failures(sender, request, user, **kwargs) -> None:
+    """A sign-in clears this user's failed attempts, and nobody else's at its address
+    (django-axes' own reset would clear the address's: everyone behind one proxy)."""
+    AccessAttempt.objects.filter(username=user.get_username()).delete()
 
 
 def user_is_verified(request: HttpRequest) -> bool:

@@ -109,8 +109,13 @@ AUTHENTICATION_BACKENDS = [
 # (a correct sign-in clears the count).
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1) / 60  # hours
+# A username is locked after its failures from anywhere; an address after its own
+# failures, counted as the rate limit counts it (behind TRUSTED_PROXY_COUNT proxies,
+# the visitor's, never the proxy's). A sign-in clears only that user's failures
+# (medspa/auth.py), never those of everyone else at the same address.
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "medspa.client_address.client_address"
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True

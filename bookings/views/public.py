@@ -29,7 +29,8 @@ from bookings.services.appointment_changes import (
 )
 from bookings.services.appointments import SLOT_TAKEN, appointment_book
 from bookings.services.intake import DEFAULT_CONSENT
-from bookings.views.ratelimit import client_address, rate_limited
+from bookings.views.ratelimit import rate_limited
+from medspa.client_address import client_address
 from medspa.page_cache import free_times_page
 from practitioners.models import Practitioner
 

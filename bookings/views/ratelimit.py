@@ -8,18 +8,7 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-
-def client_address(request: HttpRequest) -> str | None:
-    """The client's address. Behind N proxies of our own (TRUSTED_PROXY_COUNT), the
-    address the outermost of them saw: the Nth entry from the right of
-    X-Forwarded-For. Entries further left are the client's to forge, so never used."""
-    proxies = settings.TRUSTED_PROXY_COUNT or (1 if settings.TRUST_X_FORWARDED_FOR else 0)
-    if proxies:
-        hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
-        hops = [hop for hop in hops if hop]
-        if len(hops) >= proxies:
-            return hops[-proxies][:45]
-    return request.META.get("REMOTE_ADDR")
+from medspa.client_address import client_address
 
 
 def over_limit(request: HttpRequest) -> bool:

@@ -341,7 +341,7 @@ class TestAvailabilityApi:
     ],
 )
 def test_client_address_behind_a_counted_number_of_proxies(rf, settings, proxies, forwarded, seen):
-    from bookings.views.ratelimit import client_address
+    from medspa.client_address import client_address
 
     settings.TRUSTED_PROXY_COUNT = proxies
     settings.TRUST_X_FORWARDED_FOR = False
