@@ -35,7 +35,8 @@ serve: $(VENV)/.runtime-installed
 	DEBUG=0 $(PY) manage.py collectstatic --no-input --verbosity 0
 	DEBUG=0 $(PY) manage.py migrate --no-input
 	DEBUG=0 $(VENV)/bin/gunicorn medspa.wsgi --bind 127.0.0.1:$(PORT) \
-		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips='127.0.0.1'
+		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips='127.0.0.1' \
+		--logger-class medspa.log_redaction.RedactingGunicornLogger
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -5,6 +5,8 @@ pick the device, since our staff have one authenticator each and the contract's 
 has no device field.
 """
 
+import time
+
 from axes.models import AccessAttempt
 from django import forms
 from django.conf import settings
@@ -18,12 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.forms import OTPAuthenticationFormMixin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from medspa.sessions import SIGNED_IN_KEY
+
 
 @receiver(user_logged_in)
 def clear_own_login_failures(sender, request, user, **kwargs) -> None:
     """A sign-in clears this user's failed attempts, and nobody else's at its address
     (django-axes' own reset would clear the address's: everyone behind one proxy)."""
     AccessAttempt.objects.filter(username=user.get_username()).delete()
+    # The session's absolute lifetime starts here (medspa/sessions.py).
+    request.session[SIGNED_IN_KEY] = int(time.time())
 
 
 def user_is_verified(request: HttpRequest) -> bool:

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "medspa.sessions.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a locked-out sign-in into its own response.
@@ -216,6 +217,8 @@ BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 15, minimum=1)
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 2)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
+# A client's manage link stops working this many days after the visit ends.
+MANAGE_LINK_DAYS_AFTER_VISIT = env_int("MANAGE_LINK_DAYS_AFTER_VISIT", 30, minimum=1)
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)
 # A good-faith exam clears a client for this long (commonly a year: DOMAIN.md).
 GFE_VALID_MONTHS = env_int("GFE_VALID_MONTHS", 12, minimum=1)
@@ -294,6 +297,8 @@ CONTENT_SECURITY_POLICY = {
 # Staff screens lock after 15 minutes idle (DOMAIN.md: what med spa products do);
 # medspa/sessions.py moves the end forward as they work.
 SESSION_COOKIE_AGE = env_int("STAFF_IDLE_MINUTES", 15, minimum=1) * 60
+# ...and end this long after sign-in however active they are (a shared front-desk PC).
+STAFF_SESSION_MAX_HOURS = env_int("STAFF_SESSION_MAX_HOURS", 12, minimum=1)
 
 # Error reports keep tracebacks but no POST values or local variables (health data).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "medspa.errors.NoClientDataReporterFilter"
@@ -301,7 +306,11 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "medspa.errors.NoClientDataReporterFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Paths in log lines ("Not Found: /bookings/<token>/") lose their link tokens.
+    "filters": {"redact_tokens": {"()": "medspa.log_redaction.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every sign-in at INFO; its warnings (lockouts) are what matter.
     "loggers": {"axes": {"level": "WARNING"}},

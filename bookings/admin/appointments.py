@@ -106,7 +106,6 @@ class AppointmentAdmin(admin.ModelAdmin):
         "supervising_physician",
         "review_status",
         "client_notes",
-        "manage_link",
     ]
 
     # --- the list -----------------------------------------------------------
@@ -148,10 +147,6 @@ class AppointmentAdmin(admin.ModelAdmin):
         start = timezone.localtime(appointment.start)
         end = timezone.localtime(appointment.end)
         return f"{start:%A %d %B %Y, %H:%M} to {end:%H:%M}"
-
-    @admin.display(description="Client's link")
-    def manage_link(self, appointment: Appointment) -> str:
-        return format_html('<a href="{0}">{0}</a>', appointment.get_absolute_url())
 
     # --- forms: the same rules as the site ---------------------------------------
 

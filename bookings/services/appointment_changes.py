@@ -18,6 +18,12 @@ from bookings.services.locks import lock_practitioner_ids, lock_practitioners, t
 from practitioners.models import Practitioner
 
 
+def manage_link_expired(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
+    """A client's link works until MANAGE_LINK_DAYS_AFTER_VISIT days after the visit."""
+    days = datetime.timedelta(days=settings.MANAGE_LINK_DAYS_AFTER_VISIT)
+    return (now or timezone.now()) >= appointment.end + days
+
+
 def cancellation_deadline(appointment: Appointment) -> datetime.datetime:
     return appointment.start - datetime.timedelta(hours=settings.CANCELLATION_NOTICE_HOURS)
 

@@ -1,9 +1,12 @@
 """Public booking pages: book, the availability API, and the client's manage link."""
 
 import datetime
+import functools
 import re
 import secrets
+from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -26,6 +29,7 @@ from bookings.services.appointment_changes import (
     appointment_cancel,
     appointment_reschedule,
     cancellation_deadline,
+    manage_link_expired,
 )
 from bookings.services.appointments import SLOT_TAKEN, appointment_book
 from bookings.services.intake import DEFAULT_CONSENT
@@ -234,19 +238,30 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "bookings/public/book.html", context)
 
 
-def _appointment_for(token: str) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.select_related(
-            "treatment", "practitioner__role", "client", "supervising_physician"
-        ),
-        token=token,
-    )
+def manage_link(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The appointment a client's link names (404 for an unknown token), or the
+    "this link has expired" page, which allows nothing."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        appointment = get_object_or_404(
+            Appointment.objects.select_related(
+                "treatment", "practitioner__role", "client", "supervising_physician"
+            ),
+            token=token,
+        )
+        if manage_link_expired(appointment):
+            context = {"days_after_visit": settings.MANAGE_LINK_DAYS_AFTER_VISIT}
+            return render(request, "bookings/public/link_expired.html", context, status=410)
+        return view(request, appointment)
+
+    return wrapper
 
 
 @never_cache
 @require_safe
-def manage(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment_for(token)
+@manage_link
+def manage(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     return render(
         request,
         "bookings/public/appointment_manage.html",
@@ -260,8 +275,8 @@ def manage(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_POST
-def cancel(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment_for(token)
+@manage_link
+def cancel(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     try:
         appointment_cancel(appointment=appointment, by_client=True)
     except ValidationError as error:
@@ -274,8 +289,8 @@ def cancel(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 @rate_limited
-def reschedule(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment_for(token)
+@manage_link
+def reschedule(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     if not appointment_can_change_online(appointment):
         messages.error(
             request,
@@ -312,8 +327,8 @@ def reschedule(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_safe
-def calendar_file(request: HttpRequest, token: str) -> HttpResponse:
-    appointment = _appointment_for(token)
+@manage_link
+def calendar_file(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     response = HttpResponse(
         appointment_ics(appointment), content_type="text/calendar; charset=utf-8"
     )
