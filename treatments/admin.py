@@ -5,9 +5,16 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from treatments.clinical_rules import (
+    CLINICAL_FIELDS,
+    clinical_rules_of,
+    may_change_clinical_rules,
+    record_clinical_rule_changes,
+)
 from treatments.forms import TreatmentForm
 from treatments.models import (
     Category,
+    ClinicalRuleChange,
     Contraindication,
     Role,
     Treatment,
@@ -61,6 +68,21 @@ class ContraindicationRuleInline(admin.TabularInline):
     verbose_name = gettext_lazy("contraindication")
     verbose_name_plural = gettext_lazy("contraindications (medical treatments)")
 
+    # Clinical rules: the medical director's alone, whatever the model permissions say.
+    def has_add_permission(self, request, obj=None) -> bool:
+        return may_change_clinical_rules(request.user)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return may_change_clinical_rules(request.user)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return may_change_clinical_rules(request.user)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("treatments.view_treatment") or may_change_clinical_rules(
+            request.user
+        )
+
 
 @admin.register(Treatment)
 class TreatmentAdmin(admin.ModelAdmin):
@@ -83,7 +105,6 @@ class TreatmentAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["allowed_roles"]
     inlines = [ContraindicationRuleInline]
-    readonly_fields = ["thumbnail"]
     fieldsets = [
         (None, {"fields": ["category", "kind", "name", "slug", "is_active", "display_order"]}),
         (
@@ -108,6 +129,35 @@ class TreatmentAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        """The medical director may open a treatment to change its clinical rules; the
+        list's inline edits (obj None) stay with those who may change treatments."""
+        allowed = super().has_change_permission(request, obj)
+        return allowed or (obj is not None and may_change_clinical_rules(request.user))
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        readonly = ["thumbnail"]
+        if not may_change_clinical_rules(request.user):
+            readonly += CLINICAL_FIELDS
+        if not super().has_change_permission(request, obj):
+            fields = [name for _, options in self.fieldsets for name in options["fields"]]
+            readonly += [name for name in fields if name not in CLINICAL_FIELDS]
+        return readonly
+
+    def get_prepopulated_fields(self, request, obj=None) -> dict:
+        editable = "slug" not in self.get_readonly_fields(request, obj)
+        return super().get_prepopulated_fields(request, obj) if editable else {}
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change and not may_change_clinical_rules(request.user):
+            obj.kind = Treatment.Kind.DAY_SPA  # the medical director makes it medical
+        form.clinical_rules_before = clinical_rules_of(obj if change else None)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        record_clinical_rule_changes(form.instance, form.clinical_rules_before, request.user)
+
     @admin.display(description=gettext_lazy("image"))
     def thumbnail(self, treatment: Treatment) -> str:
         if not treatment.image_thumbnail:
@@ -116,3 +166,22 @@ class TreatmentAdmin(admin.ModelAdmin):
             '<img src="{}" alt="" width="96" height="72" class="admin-thumb">',
             treatment.image_thumbnail.url,
         )
+
+
+@admin.register(ClinicalRuleChange)
+class ClinicalRuleChangeAdmin(admin.ModelAdmin):
+    """The history of every treatment's clinical rules: read-only."""
+
+    list_display = ["changed_at", "treatment", "rule", "old_value", "new_value", "changed_by"]
+    list_filter = ["treatment"]
+    list_select_related = ["treatment", "changed_by"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

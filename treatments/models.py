@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -195,6 +196,9 @@ class Treatment(models.Model):
         ordering = ["display_order", "name"]
         verbose_name = _("treatment")
         verbose_name_plural = _("treatments")
+        # The medical director's: who may perform it, the exam, consent, age, kind,
+        # charting and the contraindication rules (treatments/clinical_rules.py).
+        permissions = [("change_clinical_rules", _("Can change a treatment's clinical rules"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["day_spa", "medical"]),
@@ -298,3 +302,26 @@ class TreatmentContraindication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.treatment}: {self.contraindication} ({self.get_severity_display()})"
+
+
+class ClinicalRuleChange(models.Model):
+    """One changed clinical rule of a treatment: who, when, the old and the new value."""
+
+    treatment = models.ForeignKey(
+        Treatment, on_delete=models.CASCADE, related_name="clinical_rule_changes"
+    )
+    rule = models.CharField(_("rule"), max_length=160)
+    old_value = models.TextField(_("before"), blank=True)
+    new_value = models.TextField(_("after"), blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-changed_at", "pk"]
+        verbose_name = _("clinical rule change")
+        verbose_name_plural = _("clinical rule changes")
+
+    def __str__(self) -> str:
+        return f"{self.treatment}: {self.rule}"
