@@ -21,7 +21,7 @@ from bookings.admin.day import DayFilter
 from bookings.availability import Policy, day_bounds
 from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
 from bookings.forms.fields import parse_day
-from bookings.models import Appointment, AppointmentEvent
+from bookings.models import Appointment, AppointmentEvent, MedicalAuditLog
 from bookings.selectors.day_schedule import day_schedule
 from bookings.services.appointment_changes import (
     appointment_cancel,
@@ -30,6 +30,7 @@ from bookings.services.appointment_changes import (
 )
 from bookings.services.appointments import appointment_book
 from bookings.services.locks import hold_schedules_of
+from bookings.services.records import log_reads
 from medspa.spreadsheets import csv_download, local_minute
 
 DAY_CSV_COLUMNS = [
@@ -359,6 +360,13 @@ class AppointmentAdmin(admin.ModelAdmin):
             ]
             for a in appointments
         ]
+        # A medical treatment's name next to a client's is health data: logged.
+        log_reads(
+            user=request.user,
+            appointment_ids=[a.pk for a in appointments if a.treatment.is_medical],
+            what=f"day CSV {day}",
+            action=MedicalAuditLog.Action.EXPORTED,
+        )
         return csv_download(f"appointments-{day}.csv", [DAY_CSV_COLUMNS, *rows])
 
     @method_decorator(sensitive_post_parameters())  # intake answers asked on the phone

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from bookings.forms.desk import ReassignReviewForm
 from bookings.models import Consent, GoodFaithExam, Intake, MedicalAuditLog, Review, TreatmentRecord
-from bookings.services.records import VIEW_MEDICAL_RECORDS, log_access
+from bookings.services.records import VIEW_MEDICAL_RECORDS, log_access, log_reads
 from bookings.services.reviews import review_reassign
 
 
@@ -43,6 +43,17 @@ class MedicalRecordAdmin(ReadOnlyAdmin):
                 action=MedicalAuditLog.Action.VIEWED,
                 what=f"admin: {obj._meta.verbose_name} {obj.pk}",
                 appointment=appointment,
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            log_reads(
+                user=request.user,
+                appointment_ids=[obj.appointment_id for obj in changelist.result_list],
+                what=f"admin: {self.model._meta.verbose_name_plural} list",
             )
         return response
 

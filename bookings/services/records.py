@@ -4,6 +4,7 @@ checks, writes and logs in one transaction."""
 
 import datetime
 import hashlib
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
@@ -45,6 +46,20 @@ def log_access(
 ) -> None:
     MedicalAuditLog.objects.create(
         user=user, action=action, what=what[:200], appointment=appointment
+    )
+
+
+def log_reads(
+    *,
+    user: AbstractBaseUser,
+    appointment_ids: Iterable[int | None],
+    what: str,
+    action: str = MedicalAuditLog.Action.VIEWED,
+) -> None:
+    """One row per appointment a page or an export showed, in one INSERT."""
+    MedicalAuditLog.objects.bulk_create(
+        MedicalAuditLog(user=user, action=action, what=what[:200], appointment_id=appointment_id)
+        for appointment_id in appointment_ids
     )
 
 

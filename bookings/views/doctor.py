@@ -17,7 +17,12 @@ from bookings.forms.doctor import DecisionForm
 from bookings.forms.fields import add_service_errors
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
 from bookings.services.intake import age_on
-from bookings.services.records import chart_cosign, log_access, medical_record_viewed, valid_gfe
+from bookings.services.records import (
+    chart_cosign,
+    log_reads,
+    medical_record_viewed,
+    valid_gfe,
+)
 from bookings.services.reviews import review_decide
 from bookings.views.staff_access import physician_required
 from medspa.spreadsheets import csv_download, local_minute
@@ -101,6 +106,8 @@ def queue(request: HttpRequest) -> HttpResponse:
                 "flags": intake.flags if intake else [],
             }
         )
+    shown = [row["appointment"].pk for row in rows] + [r.appointment_id for r in records or []]
+    log_reads(user=request.user, appointment_ids=shown, what=f"review queue ({tab})")
     return render(
         request,
         "bookings/doctor/queue.html",
@@ -285,10 +292,11 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
         for appointment in appointments
         for record in list(appointment.treatment_records.all()) or [None]
     ]
-    log_access(
+    log_reads(
         user=request.user,
-        action=MedicalAuditLog.Action.EXPORTED,
+        appointment_ids=[appointment.pk for appointment in appointments],
         what=f"agreement {agreement.pk} export",
+        action=MedicalAuditLog.Action.EXPORTED,
     )
     filename = f"agreement-{agreement.pk}-{timezone.localdate():%Y%m%d}.csv"
     return csv_download(filename, [*summary, *rows])
