@@ -15,7 +15,20 @@ from bookings.services.appointments import appointment_validate, taken
 from bookings.services.history import local_time_text, record_event
 from bookings.services.intake import ConsentGiven, stored_intake
 from bookings.services.locks import lock_practitioner_ids, lock_practitioners, treatment_as_stored
+from bookings.services.records import valid_gfe
 from practitioners.models import Practitioner
+from treatments.models import Treatment
+
+
+def _exam_lapses(
+    appointment: Appointment, treatment: Treatment, new_start: datetime.datetime
+) -> bool:
+    """An approval that rested on a good-faith exam which no longer covers the new day."""
+    if not treatment.requires_gfe or appointment.status != Appointment.Status.CONFIRMED:
+        return False
+    day = timezone.localtime(new_start).date()
+    client = appointment.client
+    return client is None or valid_gfe(client=client, treatment=treatment, day=day) is None
 
 
 def manage_link_expired(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
@@ -129,13 +142,16 @@ def appointment_reschedule(
             ignore_appointment=current,
             enforce_notice=enforce_notice,
         )
-        physician_changed = plan.supervising_physician != current.supervising_physician
+        review_again = treatment.is_medical and (
+            plan.supervising_physician != current.supervising_physician
+            or _exam_lapses(current, treatment, plan.start)
+        )
         moved_from = f"{local_time_text(current.start)} with {current.practitioner.display_name}"
         current.practitioner = plan.practitioner
         current.supervising_physician = plan.supervising_physician
         current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
         current.reminder_sent_at = None
-        if treatment.is_medical and physician_changed:
+        if review_again:
             current.status = Appointment.Status.PENDING_REVIEW
             Review.objects.update_or_create(
                 appointment=current,

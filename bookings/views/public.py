@@ -301,14 +301,21 @@ def reschedule(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     form = RescheduleForm(request.POST) if request.method == "POST" else None
     if form is not None and form.is_valid():
         try:
-            appointment_reschedule(
+            moved = appointment_reschedule(
                 appointment=appointment, start=form.cleaned_data["start"], by_client=True
             )
         except ValidationError as error:
             for message in error.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "Your appointment has moved. We have emailed you.")
+            if moved.status == Appointment.Status.PENDING_REVIEW:
+                messages.warning(
+                    request,
+                    "Your appointment has moved. Our supervising physician reviews it again "
+                    "before it is confirmed; we have emailed you.",
+                )
+            else:
+                messages.success(request, "Your appointment has moved. We have emailed you.")
             return redirect(appointment)
     picker = build_picker(
         appointment.treatment,
