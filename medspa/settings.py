@@ -217,6 +217,8 @@ BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 15, minimum=1)
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 2)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
+# The link in a booking's first mail that proves the client's email lasts this long.
+EMAIL_PROOF_LINK_DAYS = env_int("EMAIL_PROOF_LINK_DAYS", 7, minimum=1)
 # A client's manage link stops working this many days after the visit ends.
 MANAGE_LINK_DAYS_AFTER_VISIT = env_int("MANAGE_LINK_DAYS_AFTER_VISIT", 30, minimum=1)
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)

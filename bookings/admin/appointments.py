@@ -78,12 +78,12 @@ class AppointmentAdmin(admin.ModelAdmin):
         "review_status",
     ]
     list_filter = [DayFilter, "status", "practitioner", "treatment__kind"]
-    list_select_related = ["client", "treatment", "practitioner", "review"]
+    list_select_related = ["treatment", "practitioner", "review"]
     search_fields = [
-        "client__first_name",
-        "client__last_name",
-        "client__email",
-        "client__phone",
+        "client_first_name",
+        "client_last_name",
+        "client_email",
+        "client_phone",
         "=token",
     ]
     ordering = ["start"]
@@ -98,6 +98,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     change_list_template = "admin/bookings/appointment/change_list.html"
     readonly_fields = [
         "client",
+        "booked_for",
         "treatment",
         "practitioner",
         "when",
@@ -126,9 +127,9 @@ class AppointmentAdmin(admin.ModelAdmin):
     def local_start(self, appointment: Appointment) -> str:
         return timezone.localtime(appointment.start).strftime("%a %d %b %H:%M")
 
-    @admin.display(description="Client", ordering="client__last_name")
+    @admin.display(description="Client", ordering="client_last_name")
     def client_name(self, appointment: Appointment) -> str:
-        return appointment.client.full_name
+        return appointment.client_full_name
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, appointment: Appointment) -> str:
@@ -148,6 +149,14 @@ class AppointmentAdmin(admin.ModelAdmin):
         start = timezone.localtime(appointment.start)
         end = timezone.localtime(appointment.end)
         return f"{start:%A %d %B %Y, %H:%M} to {end:%H:%M}"
+
+    @admin.display(description="Booked for (as typed)")
+    def booked_for(self, appointment: Appointment) -> str:
+        proof = "email proven" if appointment.client_id else "email not yet proven"
+        return (
+            f"{appointment.client_full_name}, {appointment.client_email}, "
+            f"{appointment.client_phone} ({proof})"
+        )
 
     # --- forms: the same rules as the site ---------------------------------------
 
@@ -171,7 +180,19 @@ class AppointmentAdmin(admin.ModelAdmin):
                         ]
                     },
                 ),
-                ("Client", {"fields": ["first_name", "last_name", "email", "phone", "notes"]}),
+                (
+                    "Client",
+                    {
+                        "fields": [
+                            "client_record",
+                            "first_name",
+                            "last_name",
+                            "email",
+                            "phone",
+                            "notes",
+                        ]
+                    },
+                ),
                 (
                     "Medical treatments: intake asked on the phone",
                     {
@@ -218,6 +239,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                 practitioner=form.cleaned_data.get("practitioner"),
                 start=form.start,
                 client=form.client_details(),
+                client_record=form.cleaned_data.get("client_record"),
                 intake=form.intake_answers(),
                 consent=form.consent(),
                 source=Appointment.Source.FRONT_DESK,
@@ -262,7 +284,7 @@ class AppointmentAdmin(admin.ModelAdmin):
                     appointment_set_status(appointment=appointment, status=status, by=request.user)
             except ValidationError as error:
                 messages.error(
-                    request, f"{appointment.client.full_name}: {' '.join(error.messages)}"
+                    request, f"{appointment.client_full_name}: {' '.join(error.messages)}"
                 )
             else:
                 done += 1
@@ -271,19 +293,19 @@ class AppointmentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Check in", permissions=["change"])
     def check_in(self, request, queryset: QuerySet) -> None:
-        self._set_status(request, queryset.select_related("client"), "checked_in")
+        self._set_status(request, queryset, "checked_in")
 
     @admin.action(description="Complete", permissions=["change"])
     def complete(self, request, queryset: QuerySet) -> None:
-        self._set_status(request, queryset.select_related("client"), "completed")
+        self._set_status(request, queryset, "completed")
 
     @admin.action(description="Mark as no-show", permissions=["change"])
     def no_show(self, request, queryset: QuerySet) -> None:
-        self._set_status(request, queryset.select_related("client"), "no_show")
+        self._set_status(request, queryset, "no_show")
 
     @admin.action(description="Cancel (emails the client)", permissions=["change"])
     def cancel(self, request, queryset: QuerySet) -> None:
-        self._set_status(request, queryset.select_related("client"), "cancelled")
+        self._set_status(request, queryset, "cancelled")
 
     # --- extra pages ----------------------------------------------------------------
 
@@ -301,9 +323,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         ]
 
     def status_view(self, request: HttpRequest, appointment_id: int) -> HttpResponse:
-        appointment = get_object_or_404(
-            Appointment.objects.select_related("client"), pk=appointment_id
-        )
+        appointment = get_object_or_404(Appointment, pk=appointment_id)
         if not self.has_change_permission(request, appointment):
             raise PermissionDenied
         status = request.POST.get("status", "")
@@ -343,16 +363,16 @@ class AppointmentAdmin(admin.ModelAdmin):
         bounds = day_bounds(day, day, Policy.from_settings().zone)
         appointments = (
             Appointment.objects.filter(start__gte=bounds.start, start__lt=bounds.end)
-            .select_related("client", "treatment", "practitioner")
+            .select_related("treatment", "practitioner")
             .order_by("start", "practitioner__display_name")
         )
         rows = [
             [
                 local_minute(a.start),
                 local_minute(a.end, "%H:%M"),
-                a.client.full_name,
-                a.client.email,
-                a.client.phone,
+                a.client_full_name,
+                a.client_email,
+                a.client_phone,
                 a.treatment.name,
                 a.practitioner.display_name,
                 a.get_status_display(),

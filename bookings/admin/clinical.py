@@ -62,7 +62,7 @@ class MedicalRecordAdmin(ReadOnlyAdmin):
 class IntakeAdmin(MedicalRecordAdmin):
     list_display = ["appointment", "created_at"]
     list_select_related = ["appointment__client", "appointment__treatment"]
-    search_fields = ["appointment__client__last_name", "appointment__client__email"]
+    search_fields = ["appointment__client_last_name", "appointment__client_email"]
 
 
 @admin.register(Consent)
@@ -76,7 +76,7 @@ class TreatmentRecordAdmin(MedicalRecordAdmin):
     list_display = ["appointment", "version", "author", "needs_cosign", "cosigned_by", "created_at"]
     list_filter = ["needs_cosign"]
     list_select_related = ["appointment__client", "appointment__treatment", "author", "cosigned_by"]
-    search_fields = ["lot_number", "product", "appointment__client__last_name"]
+    search_fields = ["lot_number", "product", "appointment__client_last_name"]
 
 
 @admin.register(GoodFaithExam)
@@ -117,7 +117,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "appointment__practitioner",
         "physician",
     ]
-    search_fields = ["appointment__client__last_name", "appointment__client__email"]
+    search_fields = ["appointment__client_last_name", "appointment__client_email"]
     readonly_fields = ["appointment", "decision", "decided_at"]
     fields = ["appointment", "decision", "decided_at", "physician"]
 
@@ -127,7 +127,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="Client")
     def client(self, review: Review) -> str:
-        return review.appointment.client.full_name
+        return review.appointment.client_full_name
 
     @admin.display(description="Treatment")
     def treatment(self, review: Review) -> str:

@@ -855,7 +855,14 @@ def _write(
         happened = placement.start < plan.now and story.status != Appointment.Status.CANCELLED
         row = {
             "token": new_token(),
+            # Demo history: every visit's email proven when it was booked.
             "client_id": person.pk,
+            "client_first_name": person.first_name,
+            "client_last_name": person.last_name,
+            "client_email": person.email,
+            "client_phone": person.phone,
+            "client_date_of_birth": person.date_of_birth,
+            "email_proven_at": story.created_at,
             "treatment_id": treatment.pk,
             "practitioner_id": placement.staff.practitioner.pk,
             "supervising_physician_id": placement.physician.pk if placement.physician else None,

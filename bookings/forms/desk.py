@@ -7,6 +7,8 @@ save_model() writes it."""
 import datetime
 
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
@@ -18,7 +20,7 @@ from bookings.forms.fields import (
     phone_shape,
     single_line,
 )
-from bookings.models import Appointment, Review
+from bookings.models import Appointment, Client, Review
 from bookings.services.appointments import appointment_validate
 from bookings.services.clients import ClientDetails
 from bookings.services.intake import ConsentGiven, IntakeAnswers, stored_intake
@@ -57,10 +59,22 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
         help_text="Book inside the online notice window (recorded in the history). "
         "Nothing overrides overlaps, qualifications or supervision.",
     )
-    first_name = forms.CharField(max_length=80, validators=[no_control_characters, single_line])
-    last_name = forms.CharField(max_length=80, validators=[no_control_characters, single_line])
-    email = forms.EmailField()
-    phone = forms.CharField(max_length=30, validators=[phone_shape])
+    client_record = forms.ModelChoiceField(
+        queryset=Client.objects.all(),
+        required=False,
+        label="Client on record",
+        widget=AutocompleteSelect(Appointment._meta.get_field("client"), admin.site),
+        help_text="A client picked from the records: the visit joins their record at once. "
+        "For someone new, type their details below instead.",
+    )
+    first_name = forms.CharField(
+        required=False, max_length=80, validators=[no_control_characters, single_line]
+    )
+    last_name = forms.CharField(
+        required=False, max_length=80, validators=[no_control_characters, single_line]
+    )
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(required=False, max_length=30, validators=[phone_shape])
     notes = forms.CharField(
         required=False,
         max_length=1000,
@@ -85,6 +99,9 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
         fields: list[str] = []
 
     def client_details(self) -> ClientDetails:
+        record = self.cleaned_data.get("client_record")
+        if record is not None:
+            return ClientDetails.of_record(record, notes=self.cleaned_data.get("notes", ""))
         return ClientDetails.from_form_data(self.cleaned_data)
 
     def intake_answers(self) -> IntakeAnswers | None:
@@ -99,6 +116,10 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if data.get("client_record") is None:
+            for name in ("first_name", "last_name", "email", "phone"):
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(name, "Type this, or pick a client on record above.")
         treatment = data.get("treatment")
         if treatment is not None and treatment.is_medical:
             for name in (

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models.clients import Client
@@ -56,9 +57,23 @@ class Appointment(models.Model):
     CHANGEABLE_STATUSES = (Status.PENDING_REVIEW, Status.CONFIRMED)
 
     token = models.CharField(_("token"), max_length=64, unique=True, default=new_token)
+    # Who booked, as typed for this appointment. Anyone can type any email, so the
+    # link to a Client record stays empty until the email is proven (the link in the
+    # confirmation mail) or the front desk picked the client from the records.
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("client")
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("client record"),
     )
+    client_first_name = models.CharField(_("first name"), max_length=80)
+    client_last_name = models.CharField(_("last name"), max_length=80)
+    client_email = models.EmailField(_("email"))
+    client_phone = models.CharField(_("phone"), max_length=30)
+    client_date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    email_proven_at = models.DateTimeField(_("email proven"), null=True, blank=True)
     treatment = models.ForeignKey(
         Treatment,
         on_delete=models.PROTECT,
@@ -149,10 +164,15 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.client} - {self.treatment} ({self.start:%Y-%m-%d %H:%M})"
+        start = self.start.astimezone(timezone.get_current_timezone())
+        return f"{self.client_full_name} - {self.treatment} ({start:%Y-%m-%d %H:%M})"
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:manage", kwargs={"token": self.token})
+
+    @property
+    def client_full_name(self) -> str:
+        return f"{self.client_first_name} {self.client_last_name}".strip()
 
     @property
     def is_medical(self) -> bool:
@@ -176,6 +196,7 @@ class AppointmentEvent(models.Model):
         STATUS = "status", _("status changed")
         REVIEWED = "reviewed", _("reviewed")
         NOTICE_WAIVED = "notice_waived", _("short notice allowed")
+        EMAIL_PROVEN = "email_proven", _("email proven")
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(
@@ -204,6 +225,7 @@ class AppointmentEvent(models.Model):
                         "status",
                         "reviewed",
                         "notice_waived",
+                        "email_proven",
                     ]
                 ),
                 name="appointment_event_action_valid",

@@ -109,7 +109,13 @@ class GoodFaithExam(models.Model):
     """
 
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="good_faith_exams", verbose_name=_("client")
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="good_faith_exams",
+        verbose_name=_("client"),
+        help_text=_("Empty until the visit's email is proven: the exam is of that visit's client."),
     )
     examiner = models.ForeignKey(
         Practitioner,
@@ -150,7 +156,8 @@ class GoodFaithExam(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"GFE for {self.client} by {self.examiner.display_name} ({self.performed_on})"
+        examined = self.client or f"the client of appointment {self.appointment_id}"
+        return f"GFE for {examined} by {self.examiner.display_name} ({self.performed_on})"
 
 
 class TreatmentRecord(models.Model):

@@ -15,7 +15,7 @@ from bookings.services.appointments import appointment_validate, taken
 from bookings.services.history import local_time_text, record_event
 from bookings.services.intake import ConsentGiven, stored_intake
 from bookings.services.locks import lock_practitioner_ids, lock_practitioners, treatment_as_stored
-from bookings.services.records import valid_gfe
+from bookings.services.records import exam_for_visit
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -27,8 +27,7 @@ def _exam_lapses(
     if not treatment.requires_gfe or appointment.status != Appointment.Status.CONFIRMED:
         return False
     day = timezone.localtime(new_start).date()
-    client = appointment.client
-    return client is None or valid_gfe(client=client, treatment=treatment, day=day) is None
+    return exam_for_visit(appointment, treatment=treatment, day=day) is None
 
 
 def manage_link_expired(appointment: Appointment, now: datetime.datetime | None = None) -> bool:

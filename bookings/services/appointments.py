@@ -15,10 +15,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
-from bookings.models import Appointment, AppointmentEvent
+from bookings.models import Appointment, AppointmentEvent, Client, normalise_email
 from bookings.selectors.booking import practitioner_days, qualified_practitioners
 from bookings.services import messages
-from bookings.services.clients import ClientDetails, client_find_or_create
+from bookings.services.clients import ClientDetails
 from bookings.services.history import local_time_text, record_event
 from bookings.services.intake import ConsentGiven, IntakeAnswers, clinical_problems, record_intake
 from bookings.services.locks import lock_practitioners, treatment_as_stored
@@ -204,6 +204,7 @@ def appointment_book(
     client: ClientDetails,
     intake: IntakeAnswers | None = None,
     consent: ConsentGiven | None = None,
+    client_record: Client | None = None,
     source: str = Appointment.Source.ONLINE,
     now: datetime.datetime | None = None,
     enforce_notice: bool = True,
@@ -244,13 +245,17 @@ def appointment_book(
             else Appointment.Status.CONFIRMED
         )
         try:
-            # One savepoint for both: a refused insert leaves no client row behind.
             with transaction.atomic():
-                booked_client = client_find_or_create(
-                    details=client, date_of_birth=intake.date_of_birth if intake else None
-                )
                 appointment = Appointment(
-                    client=booked_client,
+                    # Only a client the front desk picked from the records; an email
+                    # typed online joins a record once it is proven (services/clients.py).
+                    client=client_record,
+                    email_proven_at=now if client_record is not None else None,
+                    client_first_name=client.first_name.strip(),
+                    client_last_name=client.last_name.strip(),
+                    client_email=normalise_email(client.email),
+                    client_phone=client.phone.strip(),
+                    client_date_of_birth=intake.date_of_birth if intake else None,
                     treatment=treatment,
                     practitioner=plan.practitioner,
                     supervising_physician=plan.supervising_physician,

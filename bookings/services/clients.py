@@ -1,9 +1,23 @@
-"""Clients: found or created by the writers that book."""
+"""Clients: who booked, as typed, and the proof that joins a booking to a client record.
+
+Anyone can type any email address. A booking keeps what was typed for it (the
+appointment's client_* fields) and joins a Client record only once the email is
+proven: the client opened the link in the confirmation mail (or, later, signed in),
+or the front desk picked the client from the records.
+"""
 
 import datetime
 from dataclasses import dataclass
 
-from bookings.models import Client, normalise_email
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Appointment, AppointmentEvent, Client, GoodFaithExam, normalise_email
+from bookings.services.history import record_event
+
+PROOF_SALT = "bookings.email-proof"
 
 
 @dataclass(frozen=True)
@@ -24,23 +38,90 @@ class ClientDetails:
             notes=data.get("notes", ""),
         )
 
+    @classmethod
+    def of_record(cls, client: Client, notes: str = "") -> "ClientDetails":
+        return cls(client.first_name, client.last_name, client.email, client.phone, notes)
 
-def client_find_or_create(*, details: ClientDetails, date_of_birth: datetime.date | None) -> Client:
-    """The client with this email (normalised), created on first booking.
 
-    An existing client's name and phone are not overwritten from an anonymous form:
-    anyone can type any email address. A missing date of birth is filled in.
-    """
-    found, _created = Client.objects.get_or_create(
-        email=normalise_email(details.email),
+class EmailProofExpired(Exception):
+    """The proof link is genuine but older than EMAIL_PROOF_LINK_DAYS."""
+
+
+def email_proof_token(appointment: Appointment) -> str:
+    """A signed, dated token naming the appointment and the email it was booked with."""
+    return signing.dumps(
+        {"appointment": appointment.pk, "email": appointment.client_email}, salt=PROOF_SALT
+    )
+
+
+def appointment_for_proof(token: str) -> Appointment | None:
+    """The appointment a proof token names, or None for a token we did not sign (or
+    whose appointment no longer carries that email). Raises EmailProofExpired."""
+    max_age = datetime.timedelta(days=settings.EMAIL_PROOF_LINK_DAYS)
+    try:
+        data = signing.loads(token, salt=PROOF_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise EmailProofExpired from None
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict):
+        return None
+    return Appointment.objects.filter(
+        pk=data.get("appointment"), client_email=data.get("email")
+    ).first()
+
+
+def client_for_proven_email(appointment: Appointment) -> Client:
+    """The record for the appointment's now proven email: found, or made from what was
+    typed. A record found is never overwritten; only its missing details are filled."""
+    client, created = Client.objects.get_or_create(
+        email=normalise_email(appointment.client_email),
         defaults={
-            "first_name": details.first_name.strip(),
-            "last_name": details.last_name.strip(),
-            "phone": details.phone.strip(),
-            "date_of_birth": date_of_birth,
+            "first_name": appointment.client_first_name,
+            "last_name": appointment.client_last_name,
+            "phone": appointment.client_phone,
+            "date_of_birth": appointment.client_date_of_birth,
         },
     )
-    if found.date_of_birth is None and date_of_birth is not None:
-        found.date_of_birth = date_of_birth
-        found.save(update_fields=["date_of_birth", "updated_at"])
+    if not created and client.date_of_birth is None and appointment.client_date_of_birth:
+        client.date_of_birth = appointment.client_date_of_birth
+        client.save(update_fields=["date_of_birth", "updated_at"])
+    return client
+
+
+def appointment_prove_email(
+    *, appointment: Appointment, now: datetime.datetime | None = None
+) -> Appointment:
+    """Join the appointment (and an exam recorded at its review) to the client record
+    of its email. Only this appointment: another booked with the same address may be
+    a stranger's."""
+    with transaction.atomic():
+        appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
+        if appointment.client_id is not None:
+            return appointment
+        client = client_for_proven_email(appointment)
+        appointment.client = client
+        appointment.email_proven_at = now or timezone.now()
+        appointment.save(update_fields=["client", "email_proven_at", "updated_at"])
+        GoodFaithExam.objects.filter(appointment=appointment, client__isnull=True).update(
+            client=client
+        )
+        record_event(appointment, AppointmentEvent.Action.EMAIL_PROVEN)
+    return appointment
+
+
+def identity_mismatches(appointment: Appointment) -> list[str]:
+    """Where what was typed for a linked booking differs from the client's record."""
+    client = appointment.client
+    if client is None:
+        return []
+    found = []
+    typed_name, stored_name = appointment.client_full_name, client.full_name
+    if typed_name.casefold() != stored_name.casefold():
+        found.append(f"Name: typed {typed_name}, on record {stored_name}.")
+    typed_birth, stored_birth = appointment.client_date_of_birth, client.date_of_birth
+    if typed_birth and stored_birth and typed_birth != stored_birth:
+        found.append(
+            f"Date of birth: typed {typed_birth:%Y-%m-%d}, on record {stored_birth:%Y-%m-%d}."
+        )
     return found

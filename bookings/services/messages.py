@@ -13,11 +13,13 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from bookings.models import Appointment, OutboundEmail
 from bookings.selectors.calendar_file import appointment_ics
+from bookings.services.clients import email_proof_token
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +65,16 @@ SUBJECTS = {
 
 # Kinds whose mail carries the calendar file (the appointment is on).
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.APPROVED, Kind.RESCHEDULED, Kind.REMINDER}
+# The first mail of an online booking carries the link that proves its email.
+ASKS_FOR_PROOF = {Kind.CONFIRMED, Kind.REQUEST_RECEIVED}
 
 
-def _context(appointment: Appointment) -> dict[str, object]:
+def _context(appointment: Appointment, kind: Kind) -> dict[str, object]:
     when = timezone.localtime(appointment.start, timezone.get_current_timezone())
     return {
         "appointment": appointment,
-        "client": appointment.client,
+        # What was typed for this booking, never a stored record's (services/clients.py).
+        "first_name": appointment.client_first_name,
         # Medical treatments are never named in mail (read on shared phones).
         "title": appointment.public_title,
         # Formatted once for both the text and the HTML part.
@@ -83,14 +88,23 @@ def _context(appointment: Appointment) -> dict[str, object]:
         "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
         "site_url": settings.SITE_URL,
         "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
+        "proof_url": _proof_url(appointment) if kind in ASKS_FOR_PROOF else "",
+        "proof_days": settings.EMAIL_PROOF_LINK_DAYS,
     }
+
+
+def _proof_url(appointment: Appointment) -> str:
+    if appointment.client_id is not None:
+        return ""
+    path = reverse("bookings:email_proof", kwargs={"proof": email_proof_token(appointment)})
+    return settings.SITE_URL + path
 
 
 def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
     """Queue one mail about `appointment` in the current transaction; send after commit."""
-    context = _context(appointment)
+    context = _context(appointment, kind)
     email = OutboundEmail(
-        to=appointment.client.email,
+        to=appointment.client_email,
         subject=f"{SUBJECTS[kind]} - {settings.SPA_NAME}",
         body=render_to_string(f"emails/{kind}.txt", context),
         html_body=render_to_string(f"emails/{kind}.html", context),

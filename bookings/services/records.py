@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import Appointment, Client, GoodFaithExam, MedicalAuditLog, TreatmentRecord
@@ -83,10 +84,18 @@ def gfe_expiry(performed_on: datetime.date) -> datetime.date:
     raise AssertionError("unreachable")
 
 
-def valid_gfe(*, client: Client, treatment: Treatment, day: datetime.date) -> GoodFaithExam | None:
-    """A good-faith exam on record that covers the treatment on that day, or None."""
+def valid_gfe(
+    *,
+    client: Client | None,
+    treatment: Treatment,
+    day: datetime.date,
+    appointment: Appointment | None = None,
+) -> GoodFaithExam | None:
+    """A good-faith exam on record that covers the treatment on that day, or None:
+    the client's, or without a client record only one recorded for `appointment`."""
+    whose = Q(client=client) if client is not None else Q(appointment=appointment)
     exams = (
-        GoodFaithExam.objects.filter(client=client, performed_on__lte=day, expires_on__gte=day)
+        GoodFaithExam.objects.filter(whose, performed_on__lte=day, expires_on__gte=day)
         .select_related("examiner__role")
         .prefetch_related("treatments")
         .order_by("-performed_on")
@@ -100,6 +109,23 @@ def valid_gfe(*, client: Client, treatment: Treatment, day: datetime.date) -> Go
     return None
 
 
+def exam_for_visit(
+    appointment: Appointment,
+    *,
+    treatment: Treatment | None = None,
+    day: datetime.date | None = None,
+) -> GoodFaithExam | None:
+    """The exam that clears this visit (on `day`, default its own). Until the booking's
+    email is proven nobody knows whose record it is, so only an exam recorded for this
+    very visit counts, never one stored for whoever owns the email."""
+    return valid_gfe(
+        client=appointment.client if appointment.client_id else None,
+        treatment=treatment or appointment.treatment,
+        day=day or timezone.localtime(appointment.start).date(),
+        appointment=appointment if appointment.pk else None,
+    )
+
+
 @dataclass(frozen=True)
 class ExamFindings:
     performed_on: datetime.date
@@ -108,7 +134,7 @@ class ExamFindings:
 
 def gfe_record(
     *,
-    client: Client,
+    client: Client | None,
     examiner: Practitioner,
     treatment: Treatment,
     exam: ExamFindings,

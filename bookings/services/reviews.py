@@ -12,10 +12,10 @@ from bookings.services.history import record_event
 from bookings.services.locks import lock_practitioner_ids
 from bookings.services.records import (
     ExamFindings,
+    exam_for_visit,
     gfe_record,
     log_access,
     practitioner_of,
-    valid_gfe,
 )
 from practitioners.models import Practitioner
 from practitioners.supervision import agreement_supervises, agreements_for
@@ -76,7 +76,7 @@ def review_decide(
                     recorded_by=user,
                     appointment=appointment,
                 )
-            elif valid_gfe(client=appointment.client, treatment=treatment, day=day) is None:
+            elif exam_for_visit(appointment, treatment=treatment, day=day) is None:
                 raise ValidationError(
                     {
                         "gfe_findings": "This treatment needs a good-faith exam and none is on "

@@ -24,6 +24,7 @@ app_name = "bookings"
 urlpatterns = [
     path("book/<slug:slug>/", public.book, name="book"),
     path("api/availability/", public.availability_api, name="availability"),
+    path("bookings/email-proof/<str:proof>/", public.email_proof, name="email_proof"),
     path("bookings/<token:token>/", public.manage, name="manage"),
     path("bookings/<token:token>/cancel/", public.cancel, name="cancel"),
     path("bookings/<token:token>/reschedule/", public.reschedule, name="reschedule"),

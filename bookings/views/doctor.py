@@ -16,12 +16,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.forms.doctor import DecisionForm
 from bookings.forms.fields import add_service_errors
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
+from bookings.services.clients import identity_mismatches
 from bookings.services.intake import age_on
 from bookings.services.records import (
     chart_cosign,
+    exam_for_visit,
     log_reads,
     medical_record_viewed,
-    valid_gfe,
 )
 from bookings.services.reviews import review_decide
 from bookings.views.staff_access import physician_required
@@ -66,7 +67,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     if tab == "cosign":
         page = Paginator(
             _to_cosign(me)
-            .select_related("appointment__client", "appointment__treatment", "author__role")
+            .select_related("appointment__treatment", "author__role")
             .order_by("created_at", "pk"),
             QUEUE_PAGE_SIZE,
         ).get_page(request.GET.get("page"))
@@ -85,7 +86,6 @@ def queue(request: HttpRequest) -> HttpResponse:
         reviews = (
             Review.objects.filter(pk__in=ids)
             .select_related(
-                "appointment__client",
                 "appointment__treatment",
                 "appointment__practitioner__role",
                 "appointment__intake",
@@ -141,7 +141,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     )
     appointment = review.appointment
     day = timezone.localtime(appointment.start).date()
-    existing_gfe = valid_gfe(client=appointment.client, treatment=appointment.treatment, day=day)
+    existing_gfe = exam_for_visit(appointment, day=day)
     needs_exam = appointment.treatment.requires_gfe and existing_gfe is None
     form = DecisionForm(request.POST or None, needs_exam=needs_exam)
     if request.method == "POST" and form.is_valid():
@@ -162,11 +162,15 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
     medical_record_viewed(
         user=request.user, appointment=appointment, what="intake, consent and review"
     )
+    # Another visit's history only for a client whose email is proven: until then
+    # anyone may have typed it.
     history = (
-        Appointment.objects.filter(client=appointment.client, treatment__kind="medical")
+        Appointment.objects.filter(client_id=appointment.client_id, treatment__kind="medical")
         .exclude(pk=appointment.pk)
         .select_related("treatment", "practitioner", "review")
         .order_by("-start")[:20]
+        if appointment.client_id
+        else []
     )
     intake = getattr(appointment, "intake", None)
     return render(
@@ -179,6 +183,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "consent": getattr(appointment, "consent", None),
             "age": age_on(intake.date_of_birth, day) if intake else None,
             "history": history,
+            "mismatches": identity_mismatches(appointment),
             "existing_gfe": existing_gfe,
             "form": form,
             "counts": _queue_counts(me),
@@ -340,7 +345,7 @@ def _export_row(appointment: Appointment, record: TreatmentRecord | None) -> lis
     )
     return [
         local_minute(appointment.start),
-        appointment.client.full_name,
+        appointment.client_full_name,
         appointment.treatment.name,
         appointment.get_status_display(),
         review.get_decision_display() if review else "",

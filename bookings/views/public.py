@@ -32,6 +32,11 @@ from bookings.services.appointment_changes import (
     manage_link_expired,
 )
 from bookings.services.appointments import SLOT_TAKEN, appointment_book
+from bookings.services.clients import (
+    EmailProofExpired,
+    appointment_for_proof,
+    appointment_prove_email,
+)
 from bookings.services.intake import DEFAULT_CONSENT
 from bookings.views.ratelimit import rate_limited
 from medspa.client_address import client_address
@@ -330,6 +335,25 @@ def reschedule(request: HttpRequest, appointment: Appointment) -> HttpResponse:
         "bookings/public/appointment_reschedule.html",
         {"appointment": appointment, "picker": picker, "start": start, "form": form},
     )
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_proof(request: HttpRequest, proof: str) -> HttpResponse:
+    """The link in a booking's first mail: GET asks (mail scanners open links), POST
+    proves the email, and the visit joins the client's record."""
+    try:
+        appointment = appointment_for_proof(proof)
+    except EmailProofExpired:
+        context = {"expired": True, "proof_days": settings.EMAIL_PROOF_LINK_DAYS}
+        return render(request, "bookings/public/email_proof.html", context, status=410)
+    if appointment is None:
+        raise Http404("No such link")
+    if request.method == "POST":
+        appointment_prove_email(appointment=appointment)
+        messages.success(request, "Thank you: your email address is confirmed.")
+        return redirect(appointment)
+    return render(request, "bookings/public/email_proof.html", {"appointment": appointment})
 
 
 @never_cache

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from bookings.models import Appointment, Client
+from bookings.services.clients import appointment_prove_email
 from practitioners.models import Practitioner, TimeOff, WorkingHours
 from tests.spa import at, book_facial, next_working_day
 from treatments.models import Treatment
@@ -200,11 +201,13 @@ def test_a_cached_catalogue_page_keeps_its_headers(client, spa):
         assert first.get(header) == second.get(header), header
 
 
-def test_a_booking_stores_the_client_once_and_keeps_their_name(spa):
-    """A returning email finds its client; the name typed on a later form changes nothing,
-    and a missing date of birth is filled in."""
+def test_proven_bookings_share_one_client_and_keep_their_own_names(spa):
+    """Two proofs of one email (any case) find one client; the name typed on the later
+    form is that booking's own and changes nothing on the record."""
     day = next_working_day()
     first = book_facial(spa, 10, "Mia@Example.com", day=day)
     second = book_facial(spa, 12, "mia@example.com", day=day, first_name="Mallory")
+    first, second = (appointment_prove_email(appointment=a) for a in (first, second))
     assert first.client_id == second.client_id
     assert Client.objects.get().first_name == "Mia"
+    assert second.client_first_name == "Mallory"

@@ -15,6 +15,7 @@ from bookings.services.appointment_changes import (
     appointment_reschedule,
 )
 from bookings.services.appointments import SLOT_TAKEN, appointment_book
+from bookings.services.clients import appointment_prove_email
 from bookings.services.intake import ConsentGiven
 from tests.factories import TimeOffFactory
 from tests.spa import CONSENT, NOW, TUESDAY, at, client_details, intake_answers
@@ -256,7 +257,7 @@ def test_the_same_form_twice_for_anyone_free_books_once(spa):
     assert again.pk == first.pk
     assert Appointment.objects.count() == 1
     assert OutboundEmail.objects.count() == 1
-    assert list(Client.objects.values_list("email", flat=True)) == ["mia@example.com"]
+    assert list(Appointment.objects.values_list("client_email", flat=True)) == ["mia@example.com"]
 
 
 def test_a_treatment_nobody_can_perform_is_refused_with_a_message(spa):
@@ -273,34 +274,41 @@ def test_a_treatment_nobody_can_perform_is_refused_with_a_message(spa):
         )
 
 
-def test_clients_are_found_again_by_normalised_email_and_not_overwritten(spa):
-    book_facial(spa, at(TUESDAY, 10), email="Mia@Example.com")
-    appointment_book(
+def test_a_proven_email_finds_its_client_by_normalised_email_and_overwrites_nothing(spa):
+    first = book_facial(spa, at(TUESDAY, 10), email="Mia@Example.com")
+    second = appointment_book(
         treatment=spa.facial,
         practitioner=None,
         start=at(TUESDAY, 14),
         client=client_details(" mia@example.COM ", first_name="Mallory"),
         now=NOW,
     )
-    assert Client.objects.count() == 1
+    assert Client.objects.count() == 0  # booking joins no record by itself
+    first, second = (appointment_prove_email(appointment=a) for a in (first, second))
+    assert first.client_id == second.client_id
     assert Client.objects.get().first_name == "Mia"
+    assert second.client_first_name == "Mallory"  # the booking keeps what was typed
 
 
-def test_a_returning_client_gains_a_missing_date_of_birth_and_keeps_the_rest(spa):
-    facial = book_facial(spa, at(TUESDAY, 10), email="mia@example.com")
+def test_a_proven_booking_fills_a_missing_date_of_birth_and_keeps_the_rest(spa):
+    facial = appointment_prove_email(
+        appointment=book_facial(spa, at(TUESDAY, 10), email="mia@example.com")
+    )
     assert facial.client.date_of_birth is None
     born = datetime.date(1990, 4, 2)
     botox = book_botox(spa, at(TUESDAY, 14), intake=intake_answers(date_of_birth=born))
+    assert Client.objects.get().date_of_birth is None  # unproven: the record is untouched
+    botox = appointment_prove_email(appointment=botox)
     stored = Client.objects.get()
-    assert botox.client.pk == facial.client.pk == stored.pk
+    assert botox.client_id == facial.client_id == stored.pk
     assert stored.date_of_birth == born and stored.first_name == "Mia"
-    assert stored.updated_at > stored.created_at
-    # A later form with another date does not overwrite the one on record.
-    book_botox(
+    # A later proven booking with another date does not overwrite the one on record.
+    later = book_botox(
         spa,
         at(TUESDAY, 16),
         intake=intake_answers(date_of_birth=datetime.date(1991, 1, 1)),
     )
+    appointment_prove_email(appointment=later)
     assert Client.objects.get().date_of_birth == born
 
 

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bookings.models import OutboundEmail
 from bookings.services.appointment_changes import appointment_reschedule
+from bookings.services.clients import appointment_prove_email
 from bookings.services.records import ExamFindings, gfe_expiry, gfe_record
 from bookings.services.reviews import review_decide
 from tests.spa import at, book_botox
@@ -25,7 +26,7 @@ def approved(spa):
     """Botox needing an exam, approved on an exam that lapses 3 days after the visit."""
     spa.botox.requires_gfe = True
     spa.botox.save()
-    appointment = book_botox(spa)
+    appointment = appointment_prove_email(appointment=book_botox(spa))
     day = timezone.localtime(appointment.start).date()
     performed = day + datetime.timedelta(days=3)
     performed = performed.replace(year=performed.year - 1)
