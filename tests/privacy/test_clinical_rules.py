@@ -7,7 +7,7 @@ from django.contrib.auth.models import Permission
 
 from tests.factories import UserFactory
 from tests.page_forms import form_data
-from tests.security.helpers import front_desk_user
+from tests.security.helpers import figure, front_desk_user
 from treatments.models import ClinicalRuleChange, Treatment, TreatmentContraindication
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +74,11 @@ def test_the_front_desk_cannot_switch_off_a_safeguard(client, spa):
         response = _post(client, spa.botox, **tampered)
         assert response.status_code == 302, tampered
 
+    figure(
+        f"G18 clinical-rules front_desk_tampered_posts=5 "
+        f"rules_changed={int(_rules(spa.botox) != before)} "
+        f"history_rows={ClinicalRuleChange.objects.count()}"
+    )
     assert _rules(spa.botox) == before
     assert not ClinicalRuleChange.objects.exists()
     # The rest of the treatment is still the front desk's.

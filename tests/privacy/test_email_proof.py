@@ -15,7 +15,7 @@ from bookings.models import Appointment, Client, GoodFaithExam, OutboundEmail
 from bookings.services.appointments import appointment_book
 from bookings.services.records import ExamFindings, gfe_record
 from bookings.services.reviews import review_decide
-from tests.security.helpers import botox_post, front_desk_user
+from tests.security.helpers import botox_post, figure, front_desk_user
 from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,12 @@ def test_a_strangers_booking_shows_and_mails_only_what_was_typed(client, spa, al
     assert mail.to == "alice@example.com"
     assert "Hello Mallory" in mail.body and "Alice" not in mail.body
     alice.refresh_from_db()
+    figure(
+        f"G15 identity stranger_linked={int(mallory.client_id is not None)} "
+        f"stored_name_on_page={int('Alice' in page)} "
+        f"stored_name_in_mail={int('Alice' in mail.body)} "
+        f"record_changed={int((alice.first_name, alice.date_of_birth) != ('Alice', None))}"
+    )
     assert (alice.first_name, alice.last_name, alice.date_of_birth) == ("Alice", "Victim", None)
 
 

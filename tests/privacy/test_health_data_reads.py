@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bookings.models import MedicalAuditLog
 from tests.factories import UserFactory
-from tests.security.helpers import front_desk_user
+from tests.security.helpers import figure, front_desk_user
 from tests.spa import book_botox, book_facial, next_working_day
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,10 @@ def test_the_doctors_queue_logs_each_appointment_it_shows(client, spa, three_req
     client.force_login(spa.doctor.user)
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/doctor/").status_code == 200
+    figure(
+        f"G20 health-data-reads page=doctor-queue shown=3 "
+        f"logged={len(_logged(spa.doctor.user, 'viewed'))} inserts={_audit_inserts(queries)}"
+    )
     assert _logged(spa.doctor.user, "viewed") == sorted(a.pk for a in three_requests)
     assert _audit_inserts(queries) == 1
 

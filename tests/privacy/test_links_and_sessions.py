@@ -14,6 +14,7 @@ from gunicorn.config import Config
 from bookings.models import Appointment
 from medspa.log_redaction import RedactingGunicornLogger, RedactTokensFilter
 from tests.factories import UserFactory
+from tests.security.helpers import figure
 from tests.spa import book_facial, next_working_day
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,10 @@ def test_a_manage_link_works_until_thirty_days_after_the_visit_then_allows_nothi
         ics = client.get(url + "calendar.ics")
         reschedule = client.get(url + "reschedule/")
 
+    figure(
+        f"G21 links day_30_page={page.status_code} cancel={cancel.status_code} "
+        f"ics={ics.status_code} reschedule={reschedule.status_code}"
+    )
     assert page.status_code == 410 and "This link has expired" in page.content.decode()
     assert {cancel.status_code, ics.status_code, reschedule.status_code} == {410}
     appointment.refresh_from_db()

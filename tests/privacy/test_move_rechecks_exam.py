@@ -11,6 +11,7 @@ from bookings.services.appointment_changes import appointment_reschedule
 from bookings.services.clients import appointment_prove_email
 from bookings.services.records import ExamFindings, gfe_expiry, gfe_record
 from bookings.services.reviews import review_decide
+from tests.security.helpers import figure
 from tests.spa import at, book_botox
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,7 @@ def test_a_move_past_the_exam_goes_back_to_review_and_the_client_is_told(client,
     response = client.post(url, {"start": new_start.isoformat()}, follow=True)
 
     approved.refresh_from_db()
+    figure(f"G19 move-past-exam status={approved.status} review={approved.review.decision}")
     assert approved.start == new_start
     assert approved.status == "pending_review"
     assert approved.review.decision == "pending"

@@ -6,6 +6,7 @@ import pytest
 from django.test import Client as BrowserLikeClient
 
 from tests.factories import UserFactory
+from tests.security.helpers import figure
 
 pytestmark = pytest.mark.django_db
 SIGN_OUT = re.compile(
@@ -46,4 +47,8 @@ def test_sign_out_ends_the_session(spa, who, page):
     assert response.status_code == 302
     assert "_auth_user_id" not in client.session
     after = client.get(page)
+    figure(
+        f"G16 sign-out page={page} status={response.status_code} "
+        f"still_signed_in={int('_auth_user_id' in client.session)}"
+    )
     assert after.status_code == 302 and "/login/" in after["Location"]
