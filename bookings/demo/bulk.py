@@ -24,8 +24,9 @@ double-checks; bulk_create elsewhere).
 
 A spa's staff can only hold so many appointments: eight demo practitioners do
 about 15,000 a year. When the window needs more hands than the demo staff have, extra
-practitioners are added (named, with weekly hours copied from the demo staff and,
-for the medical ones, a supervision agreement accepted by a demo physician).
+practitioners are added (the kinds of spa.yaml's extra_staff, with weekly hours copied
+from the demo staff and, for the medical ones, an agreement accepted by a demo
+physician).
 
 The staff are hired for at most `staff_for` appointments (STAFF_FOR, 100,000: a busy
 year) whatever M is, and the window holds at most that many. The rest is history:
@@ -129,29 +130,6 @@ USER_AGENTS = (
     "Chrome/124.0 Safari/537.36",
     "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 (KHTML, like Gecko) "
     "Version/17.4 Safari/605.1.15",
-)
-
-
-@dataclass(frozen=True)
-class StaffTemplate:
-    """A kind of extra practitioner: role, title after the name, treatments by category."""
-
-    role: str
-    suffix: str
-    categories: tuple[str, ...]
-    slugs: tuple[str, ...] = ()
-
-
-# Half day spa, half medical, in the order extra staff are hired.
-STAFF_TEMPLATES = (
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("facials",), ("clinical-acne-treatment",)),
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("body-treatments", "massage")),
-    StaffTemplate(catalogue.REGISTERED_NURSE, ", RN", ("injectables",), ("medium-chemical-peel",)),
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("facials", "peels"), ("sea-salt-glow",)),
-    StaffTemplate(catalogue.REGISTERED_NURSE, ", RN", ("laser-and-light", "clinical-skin")),
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("massage", "body-treatments")),
-    StaffTemplate(catalogue.NURSE_PRACTITIONER, ", NP", ("injectables", "clinical-skin")),
-    StaffTemplate(catalogue.PHYSICIAN_ASSISTANT, ", PA-C", ("laser-and-light", "injectables")),
 )
 
 
@@ -633,6 +611,8 @@ def _backdate_agreements(plan: _Plan, first_day: datetime.date) -> None:
 def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     """Extra practitioners (the demo staff cannot hold a busy year on their own)."""
     rng = plan.rng
+    spa = catalogue.spa()
+    templates = spa.extra_staff
     roles = {role.code: role for role in Role.objects.all()}
     treatments = list(
         Treatment.objects.active().select_related("category").prefetch_related("allowed_roles")
@@ -650,18 +630,18 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     ]
     taken = set(Practitioner.objects.values_list("slug", flat=True))
     number = Practitioner.objects.count() + 1
-    hours = [spec.hours for spec in catalogue.PRACTITIONERS if len(spec.hours) >= 5]
+    weeks = [spec for spec in spa.practitioners if len(spec.hours) >= 5]
     valid_from = plan.first_day - datetime.timedelta(days=30)
     hired, qualified, blocks, agreements, holidays = [], [], [], [], []
     while len(hired) < count:
-        template = STAFF_TEMPLATES[(number - 1) % len(STAFF_TEMPLATES)]
+        template = templates[(number - 1) % len(templates)]
         role = roles.get(template.role)
         if role is None:
             raise BulkSeedError(f"The role {template.role!r} is missing: run migrate.")
         performs = [
             t
             for t in treatments
-            if (t.category.slug in template.categories or t.slug in template.slugs)
+            if (t.category.slug in template.categories or t.slug in template.treatments)
             and t.role_may_perform(role)
             and (not t.is_medical or role.can_supervise or physicians)
         ]
@@ -682,7 +662,7 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
         )
         hired.append(practitioner)
         qualified.append(performs)
-        blocks.append(hours[(number + rng.randrange(len(hours))) % len(hours)])
+        blocks.append(weeks[(number + rng.randrange(len(weeks))) % len(weeks)])
         if any(t.is_medical for t in performs) and not role.can_supervise:
             agreements.append((practitioner, physicians[number % len(physicians)]))
         holidays.append(plan.first_day + datetime.timedelta(days=rng.randint(0, DAYS_BACK - 10)))
@@ -696,7 +676,7 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     WorkingHours.objects.bulk_create(
         WorkingHours(practitioner=p, weekday=weekday, starts_at=starts, ends_at=ends)
         for p, week in zip(hired, blocks, strict=True)
-        for weekday, starts, ends in _parse_hours(week)
+        for weekday, starts, ends in week.blocks()
     )
     TimeOff.objects.bulk_create(
         TimeOff(
@@ -729,14 +709,6 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     plan.added += len(hired)
     plan.hired_ids.extend(p.pk for p in hired)
     return hired
-
-
-def _parse_hours(week: dict[str, str]) -> Iterator[tuple[int, datetime.time, datetime.time]]:
-    days = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
-    for day, text in week.items():
-        for block in text.split():
-            starts, ends = (datetime.time.fromisoformat(part) for part in block.split("-"))
-            yield days[day], starts, ends
 
 
 def _choose(plan: _Plan, wanted: int) -> list[_Placement]:
