@@ -312,7 +312,7 @@ def _hours(value: object) -> Hours:
         _one_of(WEEKDAYS)(day)
         blocks = []
         for block in text.split() if isinstance(text, str) else [None]:
-            starts, dash, ends = (block or "").partition("-")
+            starts, _, ends = (block or "").partition("-")
             try:
                 blocks.append((_time(starts), _time(ends)))
             except _Problem:
@@ -352,8 +352,8 @@ def _fields(cls: type, raw: object, **convert: Callable) -> dict:
 def _section(data: dict, name: str, cls: type, key: str | None, **convert) -> list:
     """(where, spec) for each entry of one list in the file, named by its `key` field."""
     raw = data.get(name)
-    if not isinstance(raw, list) or not raw:
-        raise _Problem(f"{name}: expected a list of entries (- field: value)")
+    if not isinstance(raw, list):
+        raise _Problem(f"{name}: expected a list of entries (- field: value), or []")
     entries, seen = [], set()
     for number, item in enumerate(raw, start=1):
         label = item.get(key) if key and isinstance(item, dict) else None
@@ -402,8 +402,9 @@ def _spa(data: object) -> Spa:
         is_superuser=_flag,
         group=lambda v: group_names[_one_of(list(group_names))(v)],
     )
+    logins = {practitioner.username for _, practitioner in practitioners}
     for where, spec in staff_users:
-        if spec.username in {spec.username for _, spec in practitioners}:
+        if spec.username in logins:
             raise _Problem(f"{where}: username {spec.username!r} is a practitioner's too")
     return Spa(
         email_domain=email_domain,

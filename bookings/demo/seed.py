@@ -105,12 +105,10 @@ def totp_key_hex(secret: str) -> str:
     return key.hex()
 
 
-def seed_demo(
-    *, password: str, totp_secret: str, today: datetime.date | None = None, spa: Spa | None = None
-) -> SeedResult:
-    """Create whatever of the demo spa (spa.yaml unless given) is missing, in one transaction."""
+def seed_demo(*, password: str, totp_secret: str, today: datetime.date | None = None) -> SeedResult:
+    """Create whatever of the demo spa (spa.yaml) is missing, in one transaction."""
     run = _Run(
-        spa=spa or catalogue.spa(),
+        spa=catalogue.spa(),
         today=today or timezone.localdate(),
         password=password,
         totp_key_hex=totp_key_hex(totp_secret),
