@@ -2,34 +2,34 @@
 
 Adds N clients and M appointments spread over about nine months back and three
 months ahead (past STAFF_FOR appointments, further back: see below), fast (bulk
-inserts), and inside every booking rule:
+inserts), and inside every booking rule. Calling the booking service once per row
+would take an hour for 100,000 rows, so the rows are planned in memory with the
+service's own pure parts and written in bulk:
 
-- each appointment inside one of its practitioner's working blocks, on the slot grid,
-  with the treatment plus its cleanup buffer fitting the block;
-- no overlap per practitioner (start .. blocked_until), none with time off or with
-  appointments already in the database (a second run adds more, never overlapping);
-- the practitioner qualified for the treatment and of a role allowed to perform it,
-  with a valid licence that day;
-- medical ones only on days a physician supervises that practitioner for that
-  treatment (practitioners.supervision.physician_from_agreements), with the client
-  old enough, an intake, a consent and the doctor's review (approved before it
-  happened; a good-faith exam on record where the treatment needs one);
-- future ones no further ahead than online booking allows.
-
-The same rules hold for a hand-booked appointment (bookings/services.py); calling the
-service once per row would take an hour for 100,000 rows, so this plans each
-practitioner's calendar in memory, walking each working block in time order, and
-writes the rows in bulk (COPY on Postgres, where the exclusion constraint
-double-checks; bulk_create elsewhere).
+- candidates: each treatment's practitioners as the service finds them
+  (selectors.qualified_practitioners: active, qualified, of a role allowed), and
+  each one's days as it builds them (selectors.practitioner_days: working hours,
+  time off, appointments already in the database, licence and supervision by day);
+- times: each day's free starts as the booking page finds them
+  (availability.free_slots: the slot grid, daylight-saving days included), walked
+  in time order, a treatment that fits its block with its cleanup buffer at each;
+- checks: before it is written, each appointment passes availability.slot_problem
+  (the service's own check of a time) as of the moment it was booked, and touches
+  none of this run's other appointments; medical ones have a supervising physician
+  that day (practitioners.supervision), a client old enough, an intake, a consent
+  and the doctor's review (approved before it happened; a good-faith exam on record
+  where the treatment needs one). On Postgres the exclusion constraint checks
+  overlaps once more as the rows arrive (COPY; bulk_create elsewhere).
 
 A spa's staff can only hold so many appointments: eight demo practitioners do
 about 15,000 a year. When the window needs more hands than the demo staff have, extra
-practitioners are added (named, with weekly hours copied from the demo staff and,
-for the medical ones, a supervision agreement accepted by a demo physician).
+practitioners are added (the kinds of spa.yaml's extra_staff, with weekly hours copied
+from the demo staff and, for the medical ones, an agreement accepted by a demo
+physician).
 
 The staff are hired for at most `staff_for` appointments (STAFF_FOR, 100,000: a busy
 year) whatever M is, and the window holds at most that many. The rest is history:
-walking back from the day before the window, every day fully booked (each block's
+walking back from the day before the window, every day fully booked (each day's
 walk kept whole) by the same staff, as far back as it takes (a million appointments
 are about eight years of this spa). So ten times the appointments means the same
 team and the same next three months, with ten times the past behind them.
@@ -38,6 +38,7 @@ Deterministic: the same seed, database state and day give the same rows; the win
 rows do not depend on how much history is added behind it.
 """
 
+import dataclasses
 import datetime
 import heapq
 import io
@@ -57,13 +58,13 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from bookings.availability import (
-    Interval,
     Policy,
     PractitionerDay,
     block_instants,
-    grid_times,
+    day_bounds,
+    free_slots,
+    slot_problem,
     to_instant,
-    wall_clock_exists,
 )
 from bookings.demo import catalogue
 from bookings.models import (
@@ -75,16 +76,17 @@ from bookings.models import (
     Review,
     new_token,
 )
+from bookings.selectors.booking import dates_between, practitioner_days, qualified_practitioners
 from bookings.services.intake import DEFAULT_CONSENT, STANDARD_QUESTIONS, age_on
 from bookings.services.records import gfe_expiry
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
-from practitioners.supervision import physician_from_agreements
+from practitioners.supervision import agreements_for, physician_from_agreements
 from treatments.models import MEDICAL_MINIMUM_AGE, Role, Treatment, TreatmentContraindication
 
 DAYS_BACK = 274  # about nine months
 # A medical booking made this recently is still waiting for the doctor.
 PENDING_REVIEW_WITHIN = datetime.timedelta(hours=12)
-# Share of grid times left free while walking a block (a busy, not a full, calendar).
+# Share of grid times left free while walking a day (a busy, not a full, calendar).
 GAP_CHANCE = 0.1
 BATCH_SIZE = 2000
 # Aim a little above M so that sampling exactly M is always possible.
@@ -99,6 +101,7 @@ WRITE_CHUNK = 50_000
 RESERVE_AT_LEAST = 10_000
 # No spa has a century of bookings: the staff cannot hold M (no hours, no treatments).
 MAX_HISTORY_DAYS = 100 * 365
+NO_TIME = datetime.timedelta(0)
 
 _FIRST_NAMES_TEXT = (
     "Olivia Emma Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella "
@@ -132,29 +135,6 @@ USER_AGENTS = (
 )
 
 
-@dataclass(frozen=True)
-class StaffTemplate:
-    """A kind of extra practitioner: role, title after the name, treatments by category."""
-
-    role: str
-    suffix: str
-    categories: tuple[str, ...]
-    slugs: tuple[str, ...] = ()
-
-
-# Half day spa, half medical, in the order extra staff are hired.
-STAFF_TEMPLATES = (
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("facials",), ("clinical-acne-treatment",)),
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("body-treatments", "massage")),
-    StaffTemplate(catalogue.REGISTERED_NURSE, ", RN", ("injectables",), ("medium-chemical-peel",)),
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("facials", "peels"), ("sea-salt-glow",)),
-    StaffTemplate(catalogue.REGISTERED_NURSE, ", RN", ("laser-and-light", "clinical-skin")),
-    StaffTemplate(catalogue.ESTHETICIAN, "", ("massage", "body-treatments")),
-    StaffTemplate(catalogue.NURSE_PRACTITIONER, ", NP", ("injectables", "clinical-skin")),
-    StaffTemplate(catalogue.PHYSICIAN_ASSISTANT, ", PA-C", ("laser-and-light", "injectables")),
-)
-
-
 class BulkSeedError(Exception):
     """The bulk data cannot be added (no clients, no staff, nothing bookable)."""
 
@@ -174,13 +154,17 @@ class BulkResult:
 
 @dataclass
 class _Staff:
-    """One practitioner as the planner sees them (all loaded once)."""
+    """One practitioner as the planner sees them."""
 
     practitioner: Practitioner
+    # What the booking service offers them for (selectors.qualified_practitioners).
     treatments: list[Treatment]
-    weekly: dict[int, list[tuple[datetime.time, datetime.time]]]
-    agreements: list[SupervisionAgreement]
-    busy: PractitionerDay | None = None
+    # Over the days being planned: their day for each treatment (by pk) as the service
+    # builds it, those days' agreements, and `open`: free on any day one of the
+    # treatments is allowed, where the walk looks for starts.
+    schedules: dict[int, PractitionerDay] = field(default_factory=dict)
+    agreements: list[SupervisionAgreement] = field(default_factory=list)
+    open: PractitionerDay | None = None
 
 
 @dataclass(slots=True)
@@ -191,6 +175,7 @@ class _Placement:
     start: datetime.datetime
     physician: Practitioner | None
     weight: float
+    schedule: PractitionerDay  # what it is checked against before it is written
 
 
 @dataclass
@@ -201,10 +186,13 @@ class _Plan:
     first_day: datetime.date
     last_day: datetime.date
     rng: random.Random
+    treatments: list[Treatment] = field(default_factory=list)
     staff: list[_Staff] = field(default_factory=list)
     pool: list[_Placement] = field(default_factory=list)
     added: int = 0
     hired_ids: list[int] = field(default_factory=list)
+    # Each practitioner's latest blocked_until written so far (rows go in time order).
+    written_until: dict[int, datetime.datetime] = field(default_factory=dict)
 
 
 def seed_bulk(
@@ -260,16 +248,16 @@ def seed_bulk(
         if appointments > 0:
             people = people or _existing_clients()
             superuser = _any_superuser()
-            with _Rows() as rows:
-                medical = sum(p.treatment.is_medical for part in (history, chosen) for p in part)
-                rows.reserve(Appointment, len(history) + len(chosen))
-                for model in (Intake, Consent, Review):
-                    rows.reserve(model, medical)
-                # History first, oldest first: lower ids for older bookings, as in a spa.
-                for offset in range(0, len(history), WRITE_CHUNK):
-                    part = history[offset : offset + WRITE_CHUNK]
-                    result.medical += _write(plan, part, people, history_rng, rows, superuser)
-                result.medical += _write(plan, chosen, people, plan.rng, rows, superuser)
+            rows = _Rows()
+            medical = sum(p.treatment.is_medical for part in (history, chosen) for p in part)
+            rows.reserve(Appointment, len(history) + len(chosen))
+            for model in (Intake, Consent, Review):
+                rows.reserve(model, medical)
+            # History first, oldest first: lower ids for older bookings, as in a spa.
+            for offset in range(0, len(history), WRITE_CHUNK):
+                part = history[offset : offset + WRITE_CHUNK]
+                result.medical += _write(plan, part, people, history_rng, rows, superuser)
+            result.medical += _write(plan, chosen, people, plan.rng, rows, superuser)
             result.appointments = len(chosen) + len(history)
             result.history = len(history)
             result.practitioners_used = len(
@@ -356,88 +344,45 @@ def _existing_clients() -> list[Client]:
 # Planning -------------------------------------------------------------------------
 
 
-def _load_staff(plan: _Plan, practitioner_ids: list[int] | None = None) -> list[_Staff]:
-    """Practitioners with hours, what they may perform, agreements and busy time."""
-    practitioners = (
-        Practitioner.objects.active()
-        .select_related("role")
-        .prefetch_related(
-            "working_hours",
-            models.Prefetch(
-                "qualified_treatments",
-                queryset=Treatment.objects.active().prefetch_related(
-                    "allowed_roles", "contraindication_rules__contraindication"
-                ),
-            ),
-        )
-        .order_by("pk")
-    )
-    if practitioner_ids is not None:
-        practitioners = practitioners.filter(pk__in=practitioner_ids)
-    practitioners = list(practitioners)
-    ids = [p.pk for p in practitioners]
-    agreements: dict[int, list[SupervisionAgreement]] = defaultdict(list)
-    for agreement in (
-        SupervisionAgreement.objects.accepted()
-        .filter(practitioner_id__in=ids)
-        .select_related("physician__role")
-        .prefetch_related("treatments")
-    ):
+def _load_staff(plan: _Plan, only: set[int] | None = None) -> list[_Staff]:
+    """Practitioners with working hours and what the booking service offers them for."""
+    staff: dict[int, _Staff] = {}
+    for treatment in plan.treatments:
+        for practitioner in qualified_practitioners(treatment):
+            if (only is None or practitioner.pk in only) and practitioner.working_hours.all():
+                member = staff.setdefault(practitioner.pk, _Staff(practitioner, []))
+                member.treatments.append(treatment)
+    return [staff[pk] for pk in sorted(staff)]
+
+
+def _schedule(plan: _Plan, staff: list[_Staff], first_day, last_day) -> None:
+    """Each one's day for each treatment over these days, as the booking service builds
+    it (selectors.practitioner_days), and the day the walk looks for starts in."""
+    agreements = defaultdict(list)
+    for agreement in agreements_for(member.practitioner.pk for member in staff):
         agreements[agreement.practitioner_id].append(agreement)
-    unavailable = _unavailable(plan, ids, plan.first_day, plan.last_day)
-
-    staff = []
-    for practitioner in practitioners:
-        weekly: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
-        for block in sorted(practitioner.working_hours.all(), key=lambda b: b.starts_at):
-            weekly[block.weekday].append((block.starts_at, block.ends_at))
-        treatments = sorted(
-            (
-                t
-                for t in practitioner.qualified_treatments.all()
-                if t.role_may_perform(practitioner.role)
-            ),
-            key=lambda t: t.pk,
+    for member in staff:
+        member.schedules = {}
+        member.agreements = agreements[member.practitioner.pk]
+    for treatment in plan.treatments:
+        performers = [member for member in staff if treatment in member.treatments]
+        days = practitioner_days(
+            treatment,
+            [member.practitioner for member in performers],
+            first_day=first_day,
+            last_day=last_day,
+            policy=plan.policy,
         )
-        if not treatments or not weekly:
-            continue
-        staff.append(
-            _Staff(
-                practitioner=practitioner,
-                treatments=treatments,
-                weekly=dict(weekly),
-                agreements=agreements[practitioner.pk],
-                busy=PractitionerDay(
-                    practitioner_id=practitioner.pk,
-                    name=practitioner.display_name,
-                    weekly_blocks=dict(weekly),
-                    unavailable=unavailable[practitioner.pk],
-                ),
-            )
+        for member, schedule in zip(performers, days, strict=True):
+            member.schedules[treatment.pk] = schedule
+    for member in staff:
+        schedules = list(member.schedules.values())
+        allowed = [schedule.allowed_days for schedule in schedules]
+        member.open = dataclasses.replace(
+            schedules[0],
+            unavailable=list(schedules[0].unavailable),
+            allowed_days=None if None in allowed else set().union(*allowed),
         )
-    return staff
-
-
-def _unavailable(
-    plan: _Plan, ids: list[int], first_day: datetime.date, last_day: datetime.date
-) -> dict[int, list[Interval]]:
-    """Time off and appointments already holding time, per practitioner, in these days."""
-    window = Interval(
-        to_instant(first_day, datetime.time.min, plan.policy.zone),
-        to_instant(last_day + datetime.timedelta(days=1), datetime.time.min, plan.policy.zone),
-    )
-    unavailable: dict[int, list[Interval]] = defaultdict(list)
-    for practitioner_id, start, end in TimeOff.objects.filter(
-        practitioner_id__in=ids, starts_at__lt=window.end, ends_at__gt=window.start
-    ).values_list("practitioner_id", "starts_at", "ends_at"):
-        unavailable[practitioner_id].append(Interval(start, end))
-    for practitioner_id, start, end in (
-        Appointment.objects.holding_time()
-        .filter(practitioner_id__in=ids, start__lt=window.end, blocked_until__gt=window.start)
-        .values_list("practitioner_id", "start", "blocked_until")
-    ):
-        unavailable[practitioner_id].append(Interval(start, end))
-    return unavailable
 
 
 def _weight(plan: _Plan, day: datetime.date) -> float:
@@ -448,111 +393,83 @@ def _weight(plan: _Plan, day: datetime.date) -> float:
     return max(0.15, 0.9 - 0.75 * ahead)
 
 
-def _pool_for(
-    plan: _Plan,
-    staff: _Staff,
-    first_day: datetime.date | None = None,
-    last_day: datetime.date | None = None,
-    rng: random.Random | None = None,
-) -> list[_Placement]:
-    """Every appointment this practitioner could have: each block walked in time order
-    (the window's days unless told)."""
-    rng = rng or plan.rng
-    zone = plan.policy.zone
-    practitioner = staff.practitioner
+def _pool(plan: _Plan, staff: list[_Staff], first_day, last_day, rng) -> list[_Placement]:
+    """Every appointment these practitioners could have over these days."""
+    _schedule(plan, staff, first_day, last_day)
+    # Every free start of a day, as the booking page lists them, without a length (what
+    # fits is decided by the walk) and without notice or the advance limit (checked per
+    # booking, as of the moment it was made: see _write).
+    any_moment = dataclasses.replace(plan.policy, min_notice=NO_TIME, max_advance_days=0)
     placements = []
-    day = first_day or plan.first_day
-    last_day = last_day or plan.last_day
-    while day <= last_day:
-        blocks = staff.weekly.get(day.weekday())
-        if blocks and practitioner.licence_valid_on(day):
-            options = []
-            for treatment in staff.treatments:
-                physician = None
-                if treatment.is_medical:
-                    physician = physician_from_agreements(
-                        staff.agreements, practitioner=practitioner, treatment=treatment, day=day
-                    )
-                    if physician is None:
-                        continue  # nobody supervises this on that day: no medical booking
-                options.append((treatment, physician))
-            if options:
-                weight = _weight(plan, day)
-                for starts, ends in blocks:
-                    placements.extend(
-                        _walk_block(plan, staff, day, starts, ends, options, weight, rng, zone)
-                    )
-        day += datetime.timedelta(days=1)
+    for day in dates_between(first_day, last_day):
+        starts: dict[int, list[datetime.datetime]] = defaultdict(list)
+        for slot in free_slots(
+            [member.open for member in staff],
+            days=[day],
+            duration=NO_TIME,
+            buffer=NO_TIME,
+            now=day_bounds(day, day, plan.policy.zone).start,
+            policy=any_moment,
+        ):
+            starts[slot.practitioner_id].append(slot.start)
+        weight = _weight(plan, day)
+        for member in staff:
+            if starts[member.practitioner.pk]:
+                found = _walk(plan, member, day, starts[member.practitioner.pk], weight, rng)
+                placements.extend(found)
     return placements
 
 
-def _walk_block(plan, staff, day, starts, ends, options, weight, rng, zone) -> list[_Placement]:
-    block = block_instants(day, starts, ends, zone)
-    free_from = block.start
+def _walk(plan: _Plan, member: _Staff, day, starts, weight, rng) -> list[_Placement]:
+    """One practitioner's day in time order: at each free start (a few left as gaps), a
+    treatment allowed that day that fits its working block with its cleanup buffer and
+    touches nothing booked; then on from the end of its buffer."""
+    options = []
+    for treatment in member.treatments:
+        schedule = member.schedules[treatment.pk]
+        if schedule.allowed_days is not None and day not in schedule.allowed_days:
+            continue
+        physician = None
+        if treatment.is_medical:
+            physician = physician_from_agreements(
+                member.agreements, practitioner=member.practitioner, treatment=treatment, day=day
+            )
+        hold = datetime.timedelta(minutes=treatment.duration_minutes + treatment.buffer_minutes)
+        options.append((treatment, schedule, physician, hold))
+    if not options:
+        return []
+    blocks = [
+        block_instants(day, starts_at, ends_at, plan.policy.zone)
+        for starts_at, ends_at in member.open.weekly_blocks[day.weekday()]
+    ]
     found = []
-    for start in _grid_instants(plan, day, starts, ends, zone):
-        if start < free_from or start < block.start:
+    free_from = starts[0]
+    for start in starts:
+        if start < free_from or rng.random() < GAP_CHANCE:
             continue
-        if rng.random() < GAP_CHANCE:
-            continue
-        fitting = [
-            (treatment, physician)
-            for treatment, physician in options
-            if start + _busy(treatment) <= block.end
-        ]
+        block_end = next(block.end for block in blocks if block.start <= start < block.end)
+        fitting = [option for option in options if start + option[3] <= block_end]
         if not fitting:
-            break
-        treatment, physician = fitting[rng.randrange(len(fitting))]
-        busy_until = start + _busy(treatment)
-        if not staff.busy.is_free(start, busy_until):
             continue
-        found.append(_Placement(staff, treatment, day, start, physician, weight))
-        free_from = busy_until
+        treatment, schedule, physician, hold = fitting[rng.randrange(len(fitting))]
+        if member.open.is_free(start, start + hold):
+            found.append(_Placement(member, treatment, day, start, physician, weight, schedule))
+            free_from = start + hold
     return found
-
-
-def _grid_instants(
-    plan: _Plan, day: datetime.date, starts: datetime.time, ends: datetime.time, zone
-) -> Iterator[datetime.datetime]:
-    """The block's grid times as instants, skipping wall-clock times that do not exist.
-
-    On a day without a clock change every grid time is the first one plus whole
-    slots (cheap); on a change-over day each one goes through the zone rules.
-    """
-    walls = list(grid_times(starts, ends, plan.policy.slot_minutes))
-    if not walls:
-        return
-    morning = datetime.datetime.combine(day, datetime.time.min, zone).utcoffset()
-    night = datetime.datetime.combine(day, datetime.time(23, 59), zone).utcoffset()
-    if morning == night:
-        first = to_instant(day, walls[0], zone)
-        step = datetime.timedelta(minutes=plan.policy.slot_minutes)
-        for index in range(len(walls)):
-            yield first + step * index
-        return
-    for wall in walls:
-        if wall_clock_exists(day, wall, zone):
-            yield to_instant(day, wall, zone)
-
-
-def _busy(treatment: Treatment) -> datetime.timedelta:
-    minutes = treatment.duration_minutes + treatment.buffer_minutes
-    found = _BUSY.get(minutes)
-    if found is None:
-        found = _BUSY[minutes] = datetime.timedelta(minutes=minutes)
-    return found
-
-
-_BUSY: dict[int, datetime.timedelta] = {}
 
 
 def _plan_calendar(plan: _Plan, wanted: int) -> None:
     """Fill plan.pool with candidate appointments, hiring extra staff until M fit."""
+    plan.treatments = list(
+        Treatment.objects.active()
+        .select_related("category")
+        .prefetch_related("allowed_roles", "contraindication_rules__contraindication")
+        .order_by("pk")
+    )
     plan.staff = _load_staff(plan)
-    for staff in plan.staff:
-        plan.pool.extend(_pool_for(plan, staff))
     if not plan.staff:
         raise BulkSeedError("No active practitioner has working hours: run seed_demo first.")
+    plan.pool = _pool(plan, plan.staff, plan.first_day, plan.last_day, plan.rng)
     full_timers = [s for s in plan.staff if not s.practitioner.role.can_supervise]
     per_person = (
         sum(p.weight for p in plan.pool if not p.staff.practitioner.role.can_supervise)
@@ -566,8 +483,8 @@ def _plan_calendar(plan: _Plan, wanted: int) -> None:
         if deficit <= 0:
             return
         hired = _hire(plan, max(1, math.ceil(deficit / max(per_person, 1.0))))
-        new_staff = _load_staff(plan, [p.pk for p in hired])
-        new_pool = [placement for staff in new_staff for placement in _pool_for(plan, staff)]
+        new_staff = _load_staff(plan, {p.pk for p in hired})
+        new_pool = _pool(plan, new_staff, plan.first_day, plan.last_day, plan.rng)
         plan.staff.extend(new_staff)
         plan.pool.extend(new_pool)
         if new_staff:
@@ -579,39 +496,21 @@ def _plan_history(plan: _Plan, wanted: int, rng: random.Random) -> list[_Placeme
     """`wanted` appointments before the window, oldest first, by the window's staff.
 
     Walks back from the day before the window, HISTORY_CHUNK_DAYS at a time, keeping
-    every placement each block's walk finds (a fully booked day: only the walk's
-    gaps stay free), until there are enough; the oldest day is the one cut short.
+    every placement each day's walk finds (a fully booked day: only the walk's gaps
+    stay free), until there are enough; the oldest day is the one cut short.
     """
     if wanted <= 0:
         return []
-    if not plan.staff:
-        raise BulkSeedError("No active practitioner has working hours: run seed_demo first.")
-    # The staff hired by this run are supervised as far back as history goes (the
-    # agreements are dated once the first day is known: _backdate_agreements).
-    hired = set(plan.hired_ids)
-    since = datetime.date(1900, 1, 1)
-    for staff in plan.staff:
-        if staff.practitioner.pk in hired:
-            for agreement in staff.agreements:
-                agreement.valid_from = since
-                agreement.accepted_at = to_instant(since, datetime.time.min, plan.policy.zone)
-    ids = [staff.practitioner.pk for staff in plan.staff]
+    # The staff hired by this run are supervised as far back as history may go (dated
+    # again once its first day is known).
+    _backdate_agreements(plan, plan.first_day - datetime.timedelta(days=MAX_HISTORY_DAYS))
     found: list[_Placement] = []
     last_day = plan.first_day - datetime.timedelta(days=1)
     while len(found) < wanted:
         if (plan.first_day - last_day).days > MAX_HISTORY_DAYS:
             raise BulkSeedError(f"Could not make room for {wanted} appointments in the past.")
         first_day = last_day - datetime.timedelta(days=HISTORY_CHUNK_DAYS - 1)
-        unavailable = _unavailable(plan, ids, first_day, last_day)
-        chunk = []
-        for staff in plan.staff:
-            staff.busy = PractitionerDay(
-                practitioner_id=staff.practitioner.pk,
-                name=staff.practitioner.display_name,
-                weekly_blocks=staff.weekly,
-                unavailable=unavailable[staff.practitioner.pk],
-            )
-            chunk.extend(_pool_for(plan, staff, first_day, last_day, rng))
+        chunk = _pool(plan, plan.staff, first_day, last_day, rng)
         chunk.sort(key=lambda placement: placement.start, reverse=True)
         found.extend(chunk[: wanted - len(found)])
         last_day = first_day - datetime.timedelta(days=1)
@@ -620,7 +519,7 @@ def _plan_history(plan: _Plan, wanted: int, rng: random.Random) -> list[_Placeme
 
 
 def _backdate_agreements(plan: _Plan, first_day: datetime.date) -> None:
-    """The supervision agreements of the staff this run hired start before history."""
+    """The supervision agreements of the staff this run hired start before `first_day`."""
     valid_from = first_day - datetime.timedelta(days=30)
     SupervisionAgreement.objects.filter(practitioner_id__in=plan.hired_ids).update(
         valid_from=valid_from,
@@ -633,38 +532,43 @@ def _backdate_agreements(plan: _Plan, first_day: datetime.date) -> None:
 def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     """Extra practitioners (the demo staff cannot hold a busy year on their own)."""
     rng = plan.rng
+    spa = catalogue.spa()
     roles = {role.code: role for role in Role.objects.all()}
-    treatments = list(
-        Treatment.objects.active().select_related("category").prefetch_related("allowed_roles")
-    )
-    physicians = list(
-        Practitioner.objects.active()
+    physicians = [
+        doctor
+        for doctor in Practitioner.objects.active()
         .filter(role__can_supervise=True, user__isnull=False)
         .select_related("role", "user")
         .order_by("pk")
-    )
-    physicians = [
-        doctor
-        for doctor in physicians
         if doctor.licence_valid_on(plan.last_day + datetime.timedelta(days=180))
     ]
-    taken = set(Practitioner.objects.values_list("slug", flat=True))
-    number = Practitioner.objects.count() + 1
-    hours = [spec.hours for spec in catalogue.PRACTITIONERS if len(spec.hours) >= 5]
-    valid_from = plan.first_day - datetime.timedelta(days=30)
-    hired, qualified, blocks, agreements, holidays = [], [], [], [], []
-    while len(hired) < count:
-        template = STAFF_TEMPLATES[(number - 1) % len(STAFF_TEMPLATES)]
+    kinds = []  # (template, role, what they perform), in the order they are hired
+    for template in spa.extra_staff:
         role = roles.get(template.role)
         if role is None:
             raise BulkSeedError(f"The role {template.role!r} is missing: run migrate.")
-        performs = [
-            t
-            for t in treatments
-            if (t.category.slug in template.categories or t.slug in template.slugs)
-            and t.role_may_perform(role)
-            and (not t.is_medical or role.can_supervise or physicians)
-        ]
+        kinds.append(
+            (
+                template,
+                role,
+                [
+                    t
+                    for t in plan.treatments
+                    if (t.category.slug in template.categories or t.slug in template.treatments)
+                    and t.role_may_perform(role)
+                    and (not t.is_medical or role.can_supervise or physicians)
+                ],
+            )
+        )
+    if not any(performs for _, _, performs in kinds):
+        raise BulkSeedError("No kind of extra_staff in spa.yaml performs an active treatment.")
+    taken = set(Practitioner.objects.values_list("slug", flat=True))
+    number = Practitioner.objects.count() + 1
+    weeks = [spec for spec in spa.practitioners if len(spec.hours) >= 5]
+    valid_from = plan.first_day - datetime.timedelta(days=30)
+    hired, qualified, hours, agreements, holidays = [], [], [], [], []
+    while len(hired) < count:
+        template, role, performs = kinds[(number - 1) % len(kinds)]
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         slug = f"{slugify(f'{first} {last}')}-{number}"
         number += 1
@@ -682,7 +586,7 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
         )
         hired.append(practitioner)
         qualified.append(performs)
-        blocks.append(hours[(number + rng.randrange(len(hours))) % len(hours)])
+        hours.append(weeks[(number + rng.randrange(len(weeks))) % len(weeks)])
         if any(t.is_medical for t in performs) and not role.can_supervise:
             agreements.append((practitioner, physicians[number % len(physicians)]))
         holidays.append(plan.first_day + datetime.timedelta(days=rng.randint(0, DAYS_BACK - 10)))
@@ -695,19 +599,16 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     )
     WorkingHours.objects.bulk_create(
         WorkingHours(practitioner=p, weekday=weekday, starts_at=starts, ends_at=ends)
-        for p, week in zip(hired, blocks, strict=True)
-        for weekday, starts, ends in _parse_hours(week)
+        for p, week in zip(hired, hours, strict=True)
+        for weekday, starts, ends in week.blocks()
     )
+    away = [
+        day_bounds(first_off, first_off + datetime.timedelta(days=4), plan.policy.zone)
+        for first_off in holidays
+    ]
     TimeOff.objects.bulk_create(
-        TimeOff(
-            practitioner=p,
-            starts_at=to_instant(first_off, datetime.time.min, plan.policy.zone),
-            ends_at=to_instant(
-                first_off + datetime.timedelta(days=5), datetime.time.min, plan.policy.zone
-            ),
-            reason="Holiday",
-        )
-        for p, first_off in zip(hired, holidays, strict=True)
+        TimeOff(practitioner=p, starts_at=off.start, ends_at=off.end, reason="Holiday")
+        for p, off in zip(hired, away, strict=True)
     )
     accepted_at = to_instant(
         valid_from - datetime.timedelta(days=7), datetime.time(10, 30), plan.policy.zone
@@ -729,14 +630,6 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     plan.added += len(hired)
     plan.hired_ids.extend(p.pk for p in hired)
     return hired
-
-
-def _parse_hours(week: dict[str, str]) -> Iterator[tuple[int, datetime.time, datetime.time]]:
-    days = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
-    for day, text in week.items():
-        for block in text.split():
-            starts, ends = (datetime.time.fromisoformat(part) for part in block.split("-"))
-            yield days[day], starts, ends
 
 
 def _choose(plan: _Plan, wanted: int) -> list[_Placement]:
@@ -775,7 +668,7 @@ def _story(plan: _Plan, placement: _Placement, rng: random.Random) -> _Story:
     start = placement.start
     end = start + datetime.timedelta(minutes=treatment.duration_minutes)
     source = Appointment.Source.ONLINE if rng.random() < 0.7 else Appointment.Source.FRONT_DESK
-    earliest = start - datetime.timedelta(days=plan.policy.max_advance_days)
+    earliest = start - datetime.timedelta(days=plan.policy.max_advance_days - 1)
     notice = plan.policy.min_notice + datetime.timedelta(hours=1)
     if start > now:
         # Booked some time between the furthest advance allowed and a moment ago.
@@ -847,6 +740,8 @@ def _write(
         treatment = placement.treatment
         story = _story(plan, placement, rng)
         end = placement.start + datetime.timedelta(minutes=treatment.duration_minutes)
+        blocked_until = end + datetime.timedelta(minutes=treatment.buffer_minutes)
+        _check(plan, placement, story.created_at, blocked_until)
         changed = max(
             t
             for t in (story.created_at, story.decided_at, story.cancelled_at, story.closed_at)
@@ -868,7 +763,7 @@ def _write(
             "supervising_physician_id": placement.physician.pk if placement.physician else None,
             "start": placement.start,
             "end": end,
-            "blocked_until": end + datetime.timedelta(minutes=treatment.buffer_minutes),
+            "blocked_until": blocked_until,
             "price": Decimal(treatment.price),
             "status": story.status,
             "source": story.source,
@@ -925,6 +820,35 @@ def _write(
     )
     _write_exams(plan, medical, writer, superuser)
     return len(medical)
+
+
+def _check(
+    plan: _Plan,
+    placement: _Placement,
+    booked_at: datetime.datetime,
+    blocked_until: datetime.datetime,
+) -> None:
+    """The booking service's own check of the time (availability.slot_problem) as of
+    the moment it was booked, and no overlap with this run's rows written before it."""
+    treatment = placement.treatment
+    practitioner = placement.staff.practitioner
+    problem = slot_problem(
+        placement.schedule,
+        start=placement.start,
+        duration=datetime.timedelta(minutes=treatment.duration_minutes),
+        buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
+        now=booked_at,
+        policy=plan.policy,
+    )
+    if not problem and placement.start < plan.written_until.get(practitioner.pk, placement.start):
+        problem = "it overlaps another appointment of this run."
+    if problem:
+        when = placement.start.astimezone(plan.policy.zone)
+        raise BulkSeedError(
+            f"Planned {treatment.name} with {practitioner.display_name} on {when:%Y-%m-%d %H:%M}, "
+            f"booked {booked_at.astimezone(plan.policy.zone):%Y-%m-%d %H:%M}: {problem}"
+        )
+    plan.written_until[practitioner.pk] = blocked_until
 
 
 def _intake(
@@ -1027,15 +951,9 @@ class _Rows:
     def __init__(self) -> None:
         self.postgres = connection.vendor == "postgresql"
         self.ids: dict[type[models.Model], deque[int]] = defaultdict(deque)
-
-    def __enter__(self) -> "_Rows":
         if self.postgres:
             with connection.cursor() as cursor:
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        return self
-
-    def __exit__(self, kind, value, traceback) -> None:
-        return None
 
     def reserve(self, model: type[models.Model], count: int) -> None:
         """Take `count` more ids of `model`."""

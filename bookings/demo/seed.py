@@ -1,9 +1,9 @@
-"""Create the demo spa described in bookings/demo/catalogue.py.
+"""Create the demo spa described in bookings/demo/spa.yaml (read by catalogue.py).
 
 Idempotent: every object is looked up by its natural key (slug, code, username) and
 created only when missing; existing objects, passwords and images are left alone, so
 a second run changes nothing. Group permissions are the exception: they are set to
-the exact list in the catalogue on every run.
+the exact list in spa.yaml on every run.
 """
 
 import base64
@@ -26,7 +26,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from bookings.demo import catalogue, pictures
 from bookings.demo.catalogue import (
     AgreementSpec,
+    DemoDataError,
     PractitionerSpec,
+    Spa,
     TreatmentSpec,
 )
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
@@ -39,7 +41,6 @@ from treatments.models import (
     TreatmentContraindication,
 )
 
-WEEKDAYS = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
 # Models whose totals the summary reports, in this order.
 SUMMARY_MODELS = (
     Category,
@@ -51,10 +52,6 @@ SUMMARY_MODELS = (
     TimeOff,
     SupervisionAgreement,
 )
-
-
-class DemoDataError(Exception):
-    """The demo data cannot be created (a missing role, a bad TOTP secret...)."""
 
 
 @dataclass
@@ -71,6 +68,7 @@ class SeedResult:
 class _Run:
     """State shared by the steps of one run."""
 
+    spa: Spa
     today: datetime.date
     password: str
     totp_key_hex: str
@@ -108,16 +106,17 @@ def totp_key_hex(secret: str) -> str:
 
 
 def seed_demo(*, password: str, totp_secret: str, today: datetime.date | None = None) -> SeedResult:
-    """Create whatever of the demo spa is missing, in one transaction."""
+    """Create whatever of the demo spa (spa.yaml) is missing, in one transaction."""
     run = _Run(
+        spa=catalogue.spa(),
         today=today or timezone.localdate(),
         password=password,
         totp_key_hex=totp_key_hex(totp_secret),
         result=SeedResult(),
     )
     with _remove_files_on_failure(run), transaction.atomic():
-        roles = _roles()
-        groups = set_up_groups(not_granted=run.result.warnings)
+        roles = _roles(run.spa)
+        groups = set_up_groups(not_granted=run.result.warnings, spa=run.spa)
         contraindications = _seed_contraindications(run)
         treatments = _seed_treatments(run, contraindications, roles)
         _seed_staff_users(run, groups)
@@ -140,15 +139,10 @@ def _remove_files_on_failure(run: _Run) -> Iterator[None]:
         raise
 
 
-def _roles() -> dict[str, Role]:
+def _roles(spa: Spa) -> dict[str, Role]:
     roles = {role.code: role for role in Role.objects.all()}
-    codes = {
-        catalogue.ESTHETICIAN,
-        catalogue.REGISTERED_NURSE,
-        catalogue.NURSE_PRACTITIONER,
-        catalogue.PHYSICIAN_ASSISTANT,
-        catalogue.PHYSICIAN,
-    }
+    codes = {spec.role for spec in spa.practitioners}
+    codes.update(code for spec in spa.treatments for code in spec.allowed_roles)
     missing = sorted(codes - roles.keys())
     if missing:
         raise DemoDataError(
@@ -157,15 +151,15 @@ def _roles() -> dict[str, Role]:
     return roles
 
 
-def set_up_groups(not_granted: list[str] | None = None) -> dict[str, Group]:
-    """Create the staff groups and give each exactly the catalogue's permissions.
+def set_up_groups(not_granted: list[str] | None = None, spa: Spa | None = None) -> dict[str, Group]:
+    """Create the staff groups and give each exactly its permissions in spa.yaml.
 
     Models that are not installed are skipped. Permissions that do not exist yet (a
     model without its migration) are skipped too and named in `not_granted`; the next
     run after `migrate` grants them.
     """
     groups = {}
-    for spec in catalogue.GROUPS:
+    for spec in (spa or catalogue.spa()).groups:
         group, _ = Group.objects.get_or_create(name=spec.name)
         wanted: list[Permission] = []
         for app_label, model_name, actions in spec.permissions:
@@ -173,7 +167,10 @@ def set_up_groups(not_granted: list[str] | None = None) -> dict[str, Group]:
                 apps.get_model(app_label, model_name)
             except LookupError:
                 continue
-            codenames = {f"{action}_{model_name}" for action in actions}
+            codenames = {
+                f"{action}_{model_name}" if action in catalogue.DEFAULT_ACTIONS else action
+                for action in actions
+            }
             found = list(
                 Permission.objects.filter(
                     content_type__app_label=app_label,
@@ -196,7 +193,7 @@ def set_up_groups(not_granted: list[str] | None = None) -> dict[str, Group]:
 
 def _seed_contraindications(run: _Run) -> dict[str, Contraindication]:
     found = {}
-    for spec in catalogue.CONTRAINDICATIONS:
+    for spec in run.spa.contraindications:
         contraindication, created = Contraindication.objects.get_or_create(
             code=spec.code,
             defaults={"name": spec.name, "question": spec.question, "guidance": spec.guidance},
@@ -211,7 +208,7 @@ def _seed_treatments(
 ) -> dict[str, Treatment]:
     palettes = {}
     categories = {}
-    for order, spec in enumerate(catalogue.CATEGORIES, start=1):
+    for order, spec in enumerate(run.spa.categories, start=1):
         category, created = Category.objects.get_or_create(
             slug=spec.slug,
             defaults={
@@ -225,7 +222,7 @@ def _seed_treatments(
         palettes[spec.slug] = spec.palette
 
     treatments = {}
-    for order, spec in enumerate(catalogue.TREATMENTS, start=1):
+    for order, spec in enumerate(run.spa.treatments, start=1):
         treatment, created = Treatment.objects.get_or_create(
             slug=spec.slug, defaults=_treatment_fields(spec, categories, order)
         )
@@ -295,7 +292,7 @@ def _store_picture(
 
 
 def _seed_staff_users(run: _Run, groups: dict[str, Group]) -> None:
-    for spec in catalogue.STAFF_USERS:
+    for spec in run.spa.staff_users:
         user = _ensure_user(
             run,
             username=spec.username,
@@ -326,7 +323,7 @@ def _ensure_user(
         defaults={
             "first_name": first_name,
             "last_name": last_name,
-            "email": f"{username}@{catalogue.DEMO_EMAIL_DOMAIN}",
+            "email": f"{username}@{run.spa.email_domain}",
             "is_staff": is_staff,
             "is_superuser": is_superuser,
         },
@@ -351,15 +348,21 @@ def _seed_practitioners(
     groups: dict[str, Group],
 ) -> dict[str, Practitioner]:
     practitioners = {}
-    for order, spec in enumerate(catalogue.PRACTITIONERS, start=1):
+    for order, spec in enumerate(run.spa.practitioners, start=1):
         role = roles[spec.role]
         group = groups[
-            catalogue.SUPERVISING_DOCTORS if role.can_supervise else catalogue.PRACTITIONERS_GROUP
+            run.spa.group_name("supervising_doctors" if role.can_supervise else "practitioners")
         ]
         user = _ensure_user(
             run, username=spec.username, first_name=spec.first_name, last_name=spec.last_name
         )
         user.groups.add(group)
+        if spec.medical_director:
+            # The admin, limited by the group to the catalogue's clinical rules.
+            user.groups.add(groups[run.spa.group_name("medical_director")])
+            if not user.is_staff:
+                user.is_staff = True
+                user.save(update_fields=["is_staff"])
         practitioner, created = Practitioner.objects.get_or_create(
             slug=spec.slug,
             defaults={
@@ -375,7 +378,8 @@ def _seed_practitioners(
         )
         run.count(created)
         if created:
-            # Only what the role may perform, even if the catalogue was edited carelessly.
+            # Only what the role may perform, even if a treatment's roles were changed in
+            # the admin before this practitioner was created.
             practitioner.qualified_treatments.set(
                 treatment
                 for slug in spec.treatments
@@ -396,24 +400,14 @@ def _seed_practitioners(
 
 
 def _working_hours(practitioner: Practitioner, spec: PractitionerSpec) -> list[WorkingHours]:
-    blocks = []
-    for day, text in spec.hours.items():
-        for block in text.split():
-            starts_at, ends_at = (datetime.time.fromisoformat(part) for part in block.split("-"))
-            blocks.append(
-                WorkingHours(
-                    practitioner=practitioner,
-                    weekday=WEEKDAYS[day],
-                    starts_at=starts_at,
-                    ends_at=ends_at,
-                )
-            )
-    return blocks
+    return [
+        WorkingHours(practitioner=practitioner, weekday=weekday, starts_at=starts, ends_at=ends)
+        for weekday, starts, ends in spec.blocks()
+    ]
 
 
-def _local_datetime(day: datetime.date, time_text: str) -> datetime.datetime:
-    naive = datetime.datetime.combine(day, datetime.time.fromisoformat(time_text))
-    return timezone.make_aware(naive)
+def _local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, time))
 
 
 def _time_off(run: _Run, practitioner: Practitioner, spec: PractitionerSpec) -> list[TimeOff]:
@@ -432,7 +426,7 @@ def _time_off(run: _Run, practitioner: Practitioner, spec: PractitionerSpec) -> 
 
 def _seed_agreements(run: _Run, practitioners: dict[str, Practitioner]) -> None:
     by_practitioner: dict[str, list[AgreementSpec]] = {}
-    for spec in catalogue.AGREEMENTS:
+    for spec in run.spa.agreements:
         by_practitioner.setdefault(spec.practitioner, []).append(spec)
     for slug, specs in by_practitioner.items():
         practitioner = practitioners[slug]
@@ -449,7 +443,8 @@ def _seed_agreements(run: _Run, practitioners: dict[str, Practitioner]) -> None:
             accepted = spec.accepted_days_before_start is not None
             accepted_at = (
                 _local_datetime(
-                    valid_from - datetime.timedelta(spec.accepted_days_before_start), "10:30"
+                    valid_from - datetime.timedelta(spec.accepted_days_before_start),
+                    datetime.time(10, 30),
                 )
                 if accepted
                 else None

@@ -18,7 +18,8 @@ from django.utils import timezone
 from bookings.availability import Policy, block_instants, to_instant
 from bookings.demo.bulk import seed_bulk
 from bookings.models import Appointment, Client, Consent, Intake, Review
-from bookings.services.intake import age_on
+from bookings.services.appointments import appointment_validate
+from bookings.services.intake import ConsentGiven, age_on, stored_intake
 from bookings.services.records import valid_gfe
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import physician_from_agreements
@@ -253,4 +254,52 @@ def test_more_appointments_than_the_staff_hold_go_further_back_with_the_same_sta
     first_start = Appointment.objects.order_by("start").values_list("start", flat=True)[0]
     assert all(c.created_at < first_start for c in Client.objects.all())
     assert Appointment.objects.filter(start__lt=since, treatment__kind="medical").exists()
+    assert_every_rule_kept(now)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "change",
+    [datetime.date(2026, 3, 8), datetime.date(2026, 11, 1)],
+    ids=["clocks go forward", "clocks go back"],
+)
+def test_each_appointment_is_one_the_booking_service_accepts_across_a_clock_change(change):
+    """Sunday night shifts across the clock change (02:00): every appointment the volume
+    seeder writes passes the booking service's own validation as of the moment it was
+    booked: on the grid, inside the hours as real time (five hours that night in
+    March, seven in November), never in the skipped hour nor twice in the repeated
+    one, no overlap, supervised, old enough."""
+    run_seed()
+    night_shift = {"starts_at": datetime.time(0), "ends_at": datetime.time(6), "weekday": 6}
+    night = ("maya-chen", "dr-amara-okafor")  # day spa; medical (supervises themself)
+    Practitioner.objects.exclude(slug__in=night).update(is_active=False)
+    for practitioner in Practitioner.objects.filter(slug__in=night):
+        practitioner.working_hours.all().delete()
+        practitioner.working_hours.create(**night_shift)
+    now = to_instant(change, datetime.time(12), ZONE)
+
+    # Three Sunday nights: a week before, the change, a week after (booked ahead).
+    seed_bulk(clients=30, appointments=12, days_back=7, days_ahead=7, seed=4, now=now)
+
+    appointments = list(Appointment.objects.select_related("treatment", "practitioner"))
+    assert len(appointments) == 12
+    on_the_night = [a for a in appointments if a.start.astimezone(ZONE).date() == change]
+    assert on_the_night
+    assert {a.treatment.kind for a in appointments} == {"day_spa", "medical"}
+    hours = datetime.timedelta(hours=5 if change.month == 3 else 7)
+    midnight = to_instant(change, datetime.time(0), ZONE)
+    assert all(midnight <= a.start and a.blocked_until <= midnight + hours for a in on_the_night)
+    for appointment in appointments:
+        plan = appointment_validate(
+            treatment=appointment.treatment,
+            practitioner=appointment.practitioner,
+            start=appointment.start,
+            intake=stored_intake(appointment),
+            consent=ConsentGiven(given=True),
+            now=appointment.created_at,
+            ignore_appointment=appointment,
+        )
+        assert plan.practitioner == appointment.practitioner
+        assert plan.supervising_physician == appointment.supervising_physician
+        assert plan.blocked_until == appointment.blocked_until
     assert_every_rule_kept(now)

@@ -5,6 +5,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+import yaml
 from django.apps import apps
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -95,14 +96,109 @@ def test_catalogue_data_is_consistent():
             assert not treatment.is_medical or spec.role in treatment.allowed_roles, (
                 f"{spec.display_name} ({spec.role}) may not perform {slug}"
             )
-        assert set(spec.hours) <= set(seed.WEEKDAYS)
+        assert set(spec.hours) <= set(catalogue.WEEKDAYS)
     supervised = {spec.practitioner for spec in catalogue.AGREEMENTS}
     for spec in catalogue.AGREEMENTS:
-        assert practitioners[spec.physician].role == catalogue.PHYSICIAN
+        assert practitioners[spec.physician].role == "physician"
     for spec in catalogue.PRACTITIONERS:
         does_medical = any(treatments[slug].is_medical for slug in spec.treatments)
-        if spec.role != catalogue.PHYSICIAN and does_medical:
+        if spec.role != "physician" and does_medical:
             assert spec.slug in supervised, f"{spec.display_name} has no supervision agreement"
+
+
+def _spa_file(tmp_path: Path, edit) -> Path:
+    """A copy of spa.yaml with one edit (a function of the parsed data)."""
+    data = yaml.safe_load(catalogue.SPA_FILE.read_text())
+    edit(data)
+    path = tmp_path / "spa.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+    return path
+
+
+def _named(data: dict, section: str, slug: str) -> dict:
+    return next(entry for entry in data[section] if entry.get("slug") == slug)
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        pytest.param(
+            lambda d: _named(d, "treatments", "botox-wrinkle-relaxer")["allowed_roles"].append(
+                "nurse"
+            ),
+            r"^spa\.yaml: treatments entry 9 \(botox-wrinkle-relaxer\): allowed_roles: "
+            r"unknown 'nurse'; expected one of: esthetician, registered-nurse, ",
+            id="unknown role",
+        ),
+        pytest.param(
+            lambda d: _named(d, "treatments", "restylane-lip-filler")["contraindications"][
+                "relative"
+            ].append("bleeding"),
+            r"treatments entry 10 \(restylane-lip-filler\): contraindications: unknown "
+            r"'bleeding'; expected one of: pregnant-or-breastfeeding, ",
+            id="unknown contraindication code",
+        ),
+        pytest.param(
+            lambda d: _named(d, "practitioners", "maya-chen").pop("role"),
+            r"practitioners entry 3 \(maya-chen\): missing field 'role'$",
+            id="missing field",
+        ),
+        pytest.param(
+            lambda d: _named(d, "treatments", "sea-salt-glow").update(prize=95),
+            r"treatments entry 4 \(sea-salt-glow\): unknown field 'prize'; the fields are: ",
+            id="misspelt field",
+        ),
+        pytest.param(
+            lambda d: _named(d, "practitioners", "maya-chen")["treatments"].append(
+                "botox-wrinkle-relaxer"
+            ),
+            r"practitioners entry 3 \(maya-chen\): the role esthetician may not perform "
+            r"botox-wrinkle-relaxer \(its allowed_roles: registered-nurse, ",
+            id="treatment outside the role",
+        ),
+        pytest.param(
+            lambda d: _named(d, "practitioners", "marcus-bell")["time_off"][0].update(start=780),
+            r"practitioners entry 8 \(marcus-bell\): time_off: entry 1: start: expected a "
+            r'time like "13:00" \(in quotes\), got 780$',
+            id="unquoted time",
+        ),
+        pytest.param(
+            lambda d: d["agreements"][0].update(physician="maya-chen"),
+            r"agreements entry 1: maya-chen is not of a role that may supervise$",
+            id="physician who may not supervise",
+        ),
+        pytest.param(
+            lambda d: d["staff_users"][1].update(group="front-desk"),
+            r"staff_users entry 2 \(frontdesk\): group: unknown 'front-desk'; expected one "
+            r"of: front_desk, supervising_doctors, medical_director, practitioners$",
+            id="unknown group",
+        ),
+    ],
+)
+def test_a_malformed_spa_file_is_refused_naming_the_entry(tmp_path, edit, message):
+    with pytest.raises(catalogue.DemoDataError, match=message):
+        catalogue.load(_spa_file(tmp_path, edit))
+
+
+def test_a_repeated_key_in_the_spa_file_is_refused_with_its_line(tmp_path):
+    lines = catalogue.SPA_FILE.read_text().splitlines(keepends=True)
+    monday = next(n for n, line in enumerate(lines) if line.strip().startswith("Mon: "))
+    path = tmp_path / "spa.yaml"
+    path.write_text("".join([*lines[: monday + 1], lines[monday], *lines[monday + 1 :]]))
+    with pytest.raises(catalogue.DemoDataError, match=rf"line {monday + 2}: 'Mon' appears twice"):
+        catalogue.load(path)
+
+
+@pytest.mark.django_db
+def test_seed_demo_stops_on_a_malformed_spa_file_before_writing(monkeypatch, tmp_path):
+    path = _spa_file(tmp_path, lambda d: _named(d, "treatments", "ipl-photofacial").pop("price"))
+    monkeypatch.setattr(catalogue, "spa", lambda: catalogue.load(path))
+    with pytest.raises(
+        CommandError, match=r"treatments entry 14 \(ipl-photofacial\): missing field 'price'"
+    ):
+        run_seed()
+    assert not Treatment.objects.exists()
+    assert not get_user_model().objects.exists()
 
 
 def test_treatments_of_both_kinds_with_clinical_rules(seeded):

@@ -3,8 +3,10 @@ front desk sees them read-only (a tampered POST changes nothing); the director
 changes them, and nothing else; every change is kept with who, when, before, after."""
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
+from bookings.demo.seed import seed_demo
 from tests.factories import UserFactory
 from tests.page_forms import form_data
 from tests.security.helpers import figure, front_desk_user
@@ -115,3 +117,14 @@ def test_the_medical_director_changes_the_rules_and_only_them(client, spa, direc
     assert any(r.startswith("contraindication:") and o == "absolute" for r, o, _, _ in history)
     # The history is there to read.
     assert client.get("/admin/treatments/clinicalrulechange/").status_code == 200
+
+
+def test_the_demo_doctor_is_the_medical_director_and_the_front_desk_is_not(client, settings):
+    settings.DEBUG = True
+    seed_demo(password="pw-for-tests-only", totp_secret="JBSWY3DPEHPK3PXP")
+    users = get_user_model().objects
+    doctor, frontdesk, doctor2 = (users.get(username=n) for n in ("doctor", "frontdesk", "doctor2"))
+    assert doctor.is_staff and doctor.has_perm("treatments.change_clinical_rules")
+    assert not doctor.has_perm("treatments.change_treatment")
+    assert not frontdesk.has_perm("treatments.change_clinical_rules")
+    assert not doctor2.has_perm("treatments.change_clinical_rules")
