@@ -84,6 +84,9 @@ class ContraindicationRuleInline(admin.TabularInline):
         )
 
 
+MEDICAL = gettext_lazy("Medical treatments")
+
+
 @admin.register(Treatment)
 class TreatmentAdmin(admin.ModelAdmin):
     form = TreatmentForm
@@ -116,7 +119,7 @@ class TreatmentAdmin(admin.ModelAdmin):
             {"fields": ["duration_minutes", "buffer_minutes", "price", "minimum_age"]},
         ),
         (
-            gettext_lazy("Medical treatments"),
+            MEDICAL,
             {
                 "fields": [
                     "allowed_roles",
@@ -143,6 +146,15 @@ class TreatmentAdmin(admin.ModelAdmin):
             fields = [name for _, options in self.fieldsets for name in options["fields"]]
             readonly += [name for name in fields if name not in CLINICAL_FIELDS]
         return readonly
+
+    def get_fieldsets(self, request, obj=None):
+        if may_change_clinical_rules(request.user):
+            return self.fieldsets
+        note = gettext_lazy("Clinical rules: only the medical director changes these.")
+        return [
+            (name, {**options, "description": note} if name == MEDICAL else options)
+            for name, options in self.fieldsets
+        ]
 
     def get_prepopulated_fields(self, request, obj=None) -> dict:
         editable = "slug" not in self.get_readonly_fields(request, obj)

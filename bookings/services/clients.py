@@ -7,6 +7,7 @@ or the front desk picked the client from the records.
 """
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -47,11 +48,15 @@ class EmailProofExpired(Exception):
     """The proof link is genuine but older than EMAIL_PROOF_LINK_DAYS."""
 
 
+def _email_digest(email: str) -> str:
+    # The token names the email without showing it to whoever sees the link.
+    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+
+
 def email_proof_token(appointment: Appointment) -> str:
     """A signed, dated token naming the appointment and the email it was booked with."""
-    return signing.dumps(
-        {"appointment": appointment.pk, "email": appointment.client_email}, salt=PROOF_SALT
-    )
+    data = {"appointment": appointment.pk, "email": _email_digest(appointment.client_email)}
+    return signing.dumps(data, salt=PROOF_SALT)
 
 
 def appointment_for_proof(token: str) -> Appointment | None:
@@ -64,11 +69,12 @@ def appointment_for_proof(token: str) -> Appointment | None:
         raise EmailProofExpired from None
     except signing.BadSignature:
         return None
-    if not isinstance(data, dict):
+    if not isinstance(data, dict) or not isinstance(data.get("appointment"), int):
         return None
-    return Appointment.objects.filter(
-        pk=data.get("appointment"), client_email=data.get("email")
-    ).first()
+    appointment = Appointment.objects.filter(pk=data["appointment"]).first()
+    if appointment is None or _email_digest(appointment.client_email) != data.get("email"):
+        return None
+    return appointment
 
 
 def client_for_proven_email(appointment: Appointment) -> Client:
