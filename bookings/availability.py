@@ -31,11 +31,16 @@ class Policy:
     max_advance_days: int = 90
 
     @classmethod
-    def from_settings(cls) -> "Policy":
+    def from_settings(cls, treatment=None) -> "Policy":
+        """The policy; for a medical treatment (the doctor reviews each booking first)
+        at least MEDICAL_MIN_NOTICE_HOURS of notice, so the review can happen."""
+        hours = settings.BOOKING_MIN_NOTICE_HOURS
+        if treatment is not None and treatment.is_medical:
+            hours = max(hours, settings.MEDICAL_MIN_NOTICE_HOURS)
         return cls(
             zone=ZoneInfo(settings.TIME_ZONE),
             slot_minutes=settings.BOOKING_SLOT_MINUTES,
-            min_notice=datetime.timedelta(hours=settings.BOOKING_MIN_NOTICE_HOURS),
+            min_notice=datetime.timedelta(hours=hours),
             max_advance_days=settings.BOOKING_MAX_ADVANCE_DAYS,
         )
 

@@ -9,5 +9,6 @@ def spa(request: HttpRequest) -> dict[str, object]:
         "spa_phone": settings.SPA_PHONE,
         "spa_address": settings.SPA_ADDRESS,
         "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
+        "medical_notice_hours": settings.MEDICAL_MIN_NOTICE_HOURS,
         "staff_mfa": settings.STAFF_MFA,
     }

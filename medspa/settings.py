@@ -215,6 +215,8 @@ SPA_ADDRESS = env_str("SPA_ADDRESS", "118 Hudson Street, New York, NY 10013")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 15, minimum=1)
 BOOKING_MIN_NOTICE_HOURS = env_int("BOOKING_MIN_NOTICE_HOURS", 2)
+# Medical treatments wait for the supervising physician's review: booked further ahead.
+MEDICAL_MIN_NOTICE_HOURS = env_int("MEDICAL_MIN_NOTICE_HOURS", 24)
 BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
 # The link in a booking's first mail that proves the client's email lasts this long.

@@ -160,6 +160,39 @@ def book_botox(
     )
 
 
+def book_facial_at(
+    spa: Spa, start: datetime.datetime, practitioner=None, email="mia@example.com", **kwargs
+):
+    """A facial at an exact time (any free practitioner unless one is given)."""
+    return appointment_book(
+        treatment=spa.facial,
+        practitioner=practitioner,
+        start=start,
+        client=client_details(email),
+        **kwargs,
+    )
+
+
+def book_botox_at(
+    spa: Spa,
+    start: datetime.datetime,
+    intake=None,
+    consent=CONSENT,
+    email="mia@example.com",
+    **kwargs,
+):
+    """Botox with the nurse at an exact time, with intake and consent."""
+    return appointment_book(
+        treatment=spa.botox,
+        practitioner=spa.nurse,
+        start=start,
+        client=client_details(email),
+        intake=intake or intake_answers(),
+        consent=consent,
+        **kwargs,
+    )
+
+
 def fill_the_day(spa: Spa, day: datetime.date, practitioners: int) -> None:
     """More data for query-count tests: `practitioners` more facial practitioners
     working 8:00 to 20:00, each booked six times on `day`."""

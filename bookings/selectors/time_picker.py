@@ -90,7 +90,7 @@ def build_picker(
     With `merge_practitioners` ("any practitioner"), each time is shown once.
     """
     now = now or timezone.now()
-    policy = policy or Policy.from_settings()
+    policy = policy or Policy.from_settings(treatment)
     today = now.astimezone(policy.zone).date()
     last_day = policy.last_bookable_day(now)
     first_day = strip_from if strip_from and today <= strip_from <= last_day else today
@@ -162,7 +162,7 @@ def nearest_free_times(
 ) -> list[SlotChoice]:
     """The free times closest to a time someone just lost, that day and the next."""
     now = now or timezone.now()
-    policy = policy or Policy.from_settings()
+    policy = policy or Policy.from_settings(treatment)
     day = around.astimezone(policy.zone).date()
     slots = available_slots(
         treatment,

@@ -173,7 +173,7 @@ def appointment_reschedule(
             f"from {moved_from} to {local_time_text(plan.start)} "
             f"with {plan.practitioner.display_name}",
         )
-        if not enforce_notice and plan.start < now + Policy.from_settings().min_notice:
+        if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:
             record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)
         messages.queue(current, messages.Kind.RESCHEDULED)
     return current

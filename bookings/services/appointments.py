@@ -80,7 +80,7 @@ def appointment_validate(
     ones refuse, relative ones become flags). No practitioner means any free one.
     """
     now = now or timezone.now()
-    policy = policy or Policy.from_settings()
+    policy = policy or Policy.from_settings(treatment)
     if timezone.is_naive(start):
         raise ValidationError({"start": "Please choose one of the times offered."})
     if not treatment.is_active:
@@ -283,7 +283,7 @@ def appointment_book(
             f"{appointment.get_source_display()}, {local_time_text(plan.start)} with "
             f"{plan.practitioner.display_name}",
         )
-        if not enforce_notice and plan.start < now + Policy.from_settings().min_notice:
+        if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:
             record_event(appointment, AppointmentEvent.Action.NOTICE_WAIVED, by)
         if treatment.is_medical:
             record_intake(appointment, intake, consent, plan.flags, now)

@@ -88,6 +88,7 @@ def _context(appointment: Appointment, kind: Kind) -> dict[str, object]:
         "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
         "site_url": settings.SITE_URL,
         "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
+        "medical_notice_hours": settings.MEDICAL_MIN_NOTICE_HOURS,
         "proof_url": _proof_url(appointment) if kind in ASKS_FOR_PROOF else "",
         "proof_days": settings.EMAIL_PROOF_LINK_DAYS,
     }

@@ -120,7 +120,7 @@ def availability_api(request: HttpRequest) -> HttpResponse:
         return _bad_request("days must be a whole number from 1 to 31.")
     if not 1 <= days <= MAX_API_DAYS:
         return _bad_request("days must be a whole number from 1 to 31.")
-    policy = Policy.from_settings()
+    policy = Policy.from_settings(treatment)
     now = timezone.now()
     today = now.astimezone(policy.zone).date()
     if not today <= day <= policy.last_bookable_day(now):

@@ -18,32 +18,26 @@ from bookings.services.appointments import SLOT_TAKEN, appointment_book
 from bookings.services.clients import appointment_prove_email
 from bookings.services.intake import ConsentGiven
 from tests.factories import TimeOffFactory
-from tests.spa import CONSENT, NOW, TUESDAY, at, client_details, intake_answers
+from tests.spa import (
+    CONSENT,
+    NOW,
+    TUESDAY,
+    at,
+    book_botox_at,
+    book_facial_at,
+    client_details,
+    intake_answers,
+)
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
 def book_facial(spa, start, practitioner=None, email="mia@example.com", **kwargs):
-    return appointment_book(
-        treatment=spa.facial,
-        practitioner=practitioner,
-        start=start,
-        client=client_details(email),
-        now=NOW,
-        **kwargs,
-    )
+    return book_facial_at(spa, start, practitioner, email, now=NOW, **kwargs)
 
 
 def book_botox(spa, start, intake=None, consent=CONSENT, email="mia@example.com"):
-    return appointment_book(
-        treatment=spa.botox,
-        practitioner=spa.nurse,
-        start=start,
-        client=client_details(email),
-        intake=intake or intake_answers(),
-        consent=consent,
-        now=NOW,
-    )
+    return book_botox_at(spa, start, intake, consent, email, now=NOW)
 
 
 def messages(error: ValidationError) -> str:
