@@ -221,6 +221,8 @@ BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
 # The link in a booking's first mail that proves the client's email lasts this long.
 EMAIL_PROOF_LINK_DAYS = env_int("EMAIL_PROOF_LINK_DAYS", 7, minimum=1)
+# The front desk can check a client in from this long before the start.
+CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 60, minimum=0)
 # A client's manage link stops working this many days after the visit ends.
 MANAGE_LINK_DAYS_AFTER_VISIT = env_int("MANAGE_LINK_DAYS_AFTER_VISIT", 30, minimum=1)
 BOOKING_RATE_LIMIT = env_int("BOOKING_RATE_LIMIT", 10)

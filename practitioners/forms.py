@@ -22,6 +22,7 @@ class PractitionerForm(ProcessedImagesFormMixin, forms.ModelForm):
             "role",
             "licence_number",
             "licence_expires_on",
+            "phone",
             "bio",
             "photo",
             "qualified_treatments",

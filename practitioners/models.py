@@ -46,6 +46,12 @@ class Practitioner(models.Model):
         Role, on_delete=models.PROTECT, related_name="practitioners", verbose_name=_("role")
     )
     licence_number = models.CharField(_("licence number"), max_length=60)
+    phone = models.CharField(
+        _("phone"),
+        max_length=30,
+        blank=True,
+        help_text=_("Physicians: the number the front desk calls about a review."),
+    )
     licence_expires_on = models.DateField(_("licence expires on"))
     bio = models.TextField(_("bio"), blank=True)
     photo = models.ImageField(_("photo"), upload_to="practitioners/", blank=True)

@@ -7,9 +7,11 @@ import datetime
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from bookings.models import Appointment, Review
 from bookings.services.appointments import appointment_book
 from bookings.services.clients import ClientDetails
 from bookings.services.intake import ConsentGiven, IntakeAnswers
+from bookings.services.visits import appointment_set_status
 from practitioners.models import Practitioner
 from tests.factories import (
     ContraindicationFactory,
@@ -190,6 +192,18 @@ def book_botox_at(
         intake=intake or intake_answers(),
         consent=consent,
         **kwargs,
+    )
+
+
+def complete_visit(appointment):
+    """Walk a booked visit to completed as the front desk would on the day, its review
+    approved behind the service's back (for tests about what comes after)."""
+    start = appointment.start
+    Appointment.objects.filter(pk=appointment.pk).update(status="confirmed")
+    Review.objects.filter(appointment=appointment).update(decision="approved", decided_at=start)
+    appointment_set_status(appointment=appointment, status="checked_in", now=start)
+    return appointment_set_status(
+        appointment=appointment, status="completed", now=start + datetime.timedelta(minutes=40)
     )
 
 

@@ -1,15 +1,12 @@
 """The front desk's appointments in the admin: the list, booking by phone, moving,
 status changes and the day schedule. Every change goes through bookings/services/."""
 
-import datetime
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -17,33 +14,14 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from bookings.admin.day import DayFilter
-from bookings.availability import Policy, day_bounds
+from bookings.admin.day import DayFilter, DayViews
 from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
-from bookings.forms.fields import parse_day
-from bookings.models import Appointment, AppointmentEvent, MedicalAuditLog
-from bookings.selectors.day_schedule import day_schedule
-from bookings.services.appointment_changes import (
-    appointment_cancel,
-    appointment_reschedule,
-    appointment_set_status,
-)
+from bookings.models import Appointment, AppointmentEvent
+from bookings.services.appointment_changes import appointment_cancel, appointment_reschedule
 from bookings.services.appointments import appointment_book
 from bookings.services.locks import hold_schedules_of
-from bookings.services.records import log_reads
-from medspa.spreadsheets import csv_download, local_minute
+from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
 
-DAY_CSV_COLUMNS = [
-    "Start",
-    "End",
-    "Client",
-    "Email",
-    "Phone",
-    "Treatment",
-    "Practitioner",
-    "Status",
-    "Price",
-]
 STATUS_ACTIONS = {
     "checked_in": "Check in",
     "completed": "Complete",
@@ -68,7 +46,7 @@ class AppointmentEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(DayViews, admin.ModelAdmin):
     list_display = [
         "local_start",
         "client_name",
@@ -105,7 +83,7 @@ class AppointmentAdmin(admin.ModelAdmin):
         "status",
         "price",
         "source",
-        "supervising_physician",
+        "supervising_doctor",
         "review_status",
         "client_notes",
     ]
@@ -149,6 +127,10 @@ class AppointmentAdmin(admin.ModelAdmin):
         start = timezone.localtime(appointment.start)
         end = timezone.localtime(appointment.end)
         return f"{start:%A %d %B %Y, %H:%M} to {end:%H:%M}"
+
+    @admin.display(description="Supervising physician")
+    def supervising_doctor(self, appointment: Appointment) -> str:
+        return doctor_contact(appointment) or "-"
 
     @admin.display(description="Booked for (as typed)")
     def booked_for(self, appointment: Appointment) -> str:
@@ -339,60 +321,20 @@ class AppointmentAdmin(admin.ModelAdmin):
             reverse("admin:bookings_appointment_change", args=[appointment.pk])
         )
 
-    def day_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        day = parse_day(request.GET.get("date")) or timezone.localdate()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Day schedule: {day:%A %d %B %Y}",
-            "schedule": day_schedule(day, page=request.GET.get("page")),
-            "day": day,
-            "previous_day": day - datetime.timedelta(days=1),
-            "next_day": day + datetime.timedelta(days=1),
-            "today": timezone.localdate(),
-            "opts": self.model._meta,
-            "can_change": self.has_change_permission(request),
-        }
-        return TemplateResponse(request, "admin/bookings/appointment/day.html", context)
-
-    def export_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        day = parse_day(request.GET.get("date")) or timezone.localdate()
-        bounds = day_bounds(day, day, Policy.from_settings().zone)
-        appointments = (
-            Appointment.objects.filter(start__gte=bounds.start, start__lt=bounds.end)
-            .select_related("treatment", "practitioner")
-            .order_by("start", "practitioner__display_name")
-        )
-        rows = [
-            [
-                local_minute(a.start),
-                local_minute(a.end, "%H:%M"),
-                a.client_full_name,
-                a.client_email,
-                a.client_phone,
-                a.treatment.name,
-                a.practitioner.display_name,
-                a.get_status_display(),
-                a.price,
-            ]
-            for a in appointments
-        ]
-        # A medical treatment's name next to a client's is health data: logged.
-        log_reads(
-            user=request.user,
-            appointment_ids=[a.pk for a in appointments if a.treatment.is_medical],
-            what=f"day CSV {day}",
-            action=MedicalAuditLog.Action.EXPORTED,
-        )
-        return csv_download(f"appointments-{day}.csv", [DAY_CSV_COLUMNS, *rows])
-
     @method_decorator(sensitive_post_parameters())  # intake answers asked on the phone
     def add_view(self, request, form_url="", extra_context=None):
         return super().add_view(request, form_url, extra_context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra_context = {**(extra_context or {}), "status_actions": STATUS_ACTIONS}
+        appointment = self.get_object(request, object_id)
+        now = timezone.now()
+        actions = [
+            (
+                status,
+                label,
+                status_change_problem(appointment, status, now) if appointment else None,
+            )
+            for status, label in STATUS_ACTIONS.items()
+        ]
+        extra_context = {**(extra_context or {}), "status_actions": actions}
         return super().change_view(request, object_id, form_url, extra_context)

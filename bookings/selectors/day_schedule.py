@@ -31,6 +31,7 @@ class Cell:
     kind: str  # "appointment", "off" (time off), "closed" (not working), "free"
     rowspan: int = 1
     appointment: Appointment | None = None
+    check_in_problem: str | None = None  # filled by the admin: why not now, if not
 
 
 @dataclass

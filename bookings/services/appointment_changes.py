@@ -1,5 +1,5 @@
 """Changing a booked appointment: cancel and move (the client online, within the
-window, or the front desk), and the status changes of the visit itself."""
+window, or the front desk). The visit itself (check in, complete) is services/visits.py."""
 
 import datetime
 
@@ -176,58 +176,4 @@ def appointment_reschedule(
         if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:
             record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)
         messages.queue(current, messages.Kind.RESCHEDULED)
-    return current
-
-
-# Where each status may go next; anything else is refused.
-TRANSITIONS: dict[str, set[str]] = {
-    Appointment.Status.PENDING_REVIEW: {Appointment.Status.CANCELLED},
-    Appointment.Status.CONFIRMED: {
-        Appointment.Status.CHECKED_IN,
-        Appointment.Status.NO_SHOW,
-        Appointment.Status.CANCELLED,
-    },
-    Appointment.Status.CHECKED_IN: {Appointment.Status.COMPLETED, Appointment.Status.NO_SHOW},
-    Appointment.Status.COMPLETED: set(),
-    Appointment.Status.CANCELLED: set(),
-    Appointment.Status.NO_SHOW: set(),
-    Appointment.Status.DECLINED: set(),
-}
-
-
-def appointment_set_status(
-    *, appointment: Appointment, status: str, now: datetime.datetime | None = None, by=None
-) -> Appointment:
-    """Check in, complete or mark a no-show, only from the states where it makes sense.
-
-    Check-in happens on the day, completion after the start; cancelling goes through
-    appointment_cancel (which mails the client).
-    """
-    now = now or timezone.now()
-    if status == Appointment.Status.CANCELLED:
-        return appointment_cancel(appointment=appointment, by_client=False, now=now, by=by)
-    with transaction.atomic():
-        current = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
-        if status not in TRANSITIONS.get(current.status, set()):
-            raise ValidationError(
-                f"A {current.get_status_display()} appointment cannot become "
-                f"{Appointment.Status(status).label}."
-            )
-        on_the_day = timezone.localtime(current.start).date() == timezone.localtime(now).date()
-        if (
-            status in (Appointment.Status.CHECKED_IN, Appointment.Status.COMPLETED)
-            and not on_the_day
-        ):
-            raise ValidationError("Clients are checked in and completed on the day itself.")
-        if status == Appointment.Status.NO_SHOW and now < current.start:
-            raise ValidationError("A client is a no-show only once the start time has passed.")
-        previous = current.get_status_display()
-        current.status = status
-        current.save(update_fields=["status", "updated_at"])
-        record_event(
-            current,
-            AppointmentEvent.Action.STATUS,
-            by,
-            f"{previous} to {current.get_status_display()}",
-        )
     return current

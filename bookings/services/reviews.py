@@ -56,7 +56,11 @@ def review_decide(
             raise PermissionDenied("Only the assigned physician decides this review.")
         if review.decision != Review.Decision.PENDING:
             raise ValidationError("This review was already decided.")
-        if appointment.status != Appointment.Status.PENDING_REVIEW:
+        # A client waiting for the decision may already be checked in at the desk.
+        if appointment.status not in (
+            Appointment.Status.PENDING_REVIEW,
+            Appointment.Status.CHECKED_IN,
+        ):
             raise ValidationError(
                 f"The appointment is {appointment.get_status_display()}; nothing to decide."
             )
@@ -88,9 +92,10 @@ def review_decide(
         review.decided_at = now
         review.save(update_fields=["decision", "note", "decided_at"])
         approved = decision == Review.Decision.APPROVED
-        appointment.status = (
-            Appointment.Status.CONFIRMED if approved else Appointment.Status.DECLINED
-        )
+        if not approved:
+            appointment.status = Appointment.Status.DECLINED
+        elif appointment.status == Appointment.Status.PENDING_REVIEW:
+            appointment.status = Appointment.Status.CONFIRMED
         appointment.save(update_fields=["status", "updated_at"])
         record_event(appointment, AppointmentEvent.Action.REVIEWED, user, f"review {decision}")
         log_access(

@@ -16,7 +16,6 @@ from bookings.models import (
     TreatmentRecord,
 )
 from bookings.services import records
-from bookings.services.appointment_changes import appointment_set_status
 from bookings.services.appointments import appointment_book
 from bookings.services.clients import appointment_prove_email
 from bookings.services.records import ChartEntry, ExamFindings
@@ -27,6 +26,7 @@ from tests.spa import (
     at,
     book_botox,
     client_details,
+    complete_visit,
     next_working_day,
 )
 
@@ -63,14 +63,7 @@ def as_user(client, user):
     return client
 
 
-def complete(appointment):
-    """Walk the appointment to completed as the front desk would on the day."""
-    start = appointment.start
-    Appointment.objects.filter(pk=appointment.pk).update(status="confirmed")
-    appointment_set_status(appointment=appointment, status="checked_in", now=start)
-    return appointment_set_status(
-        appointment=appointment, status="completed", now=start + datetime.timedelta(minutes=40)
-    )
+complete = complete_visit
 
 
 INJECTION = ChartEntry(

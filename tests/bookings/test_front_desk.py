@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent
-from bookings.services.appointment_changes import TRANSITIONS, appointment_set_status
 from bookings.services.appointments import appointment_book
+from bookings.services.visits import TRANSITIONS, appointment_set_status
 from tests.factories import PractitionerFactory, UserFactory
 from tests.spa import (
     CONSENT,
@@ -152,13 +152,13 @@ def test_the_state_machine_allows_only_sensible_moves(spa):
     start = appointment.start
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError, match="cannot become"):
+    with pytest.raises(ValidationError, match="Check the client in first"):
         appointment_set_status(appointment=appointment, status="completed", now=start)
-    with pytest.raises(ValidationError, match="on the day"):
+    with pytest.raises(ValidationError, match="Check-in opens at"):
         appointment_set_status(
             appointment=appointment, status="checked_in", now=start - datetime.timedelta(days=2)
         )
-    with pytest.raises(ValidationError, match="start time has passed"):
+    with pytest.raises(ValidationError, match="once the visit has started"):
         appointment_set_status(
             appointment=appointment, status="no_show", now=start - datetime.timedelta(hours=1)
         )
@@ -188,7 +188,7 @@ def test_actions_in_the_list_and_buttons_on_the_page(desk, spa, mailoutbox):
     refused = desk.post(
         f"/admin/bookings/appointment/{third.pk}/status/", {"status": "completed"}, follow=True
     )
-    assert "cannot become" in refused.content.decode()
+    assert "Check the client in first" in refused.content.decode()
     assert (
         desk.post(f"/admin/bookings/appointment/{third.pk}/status/", {"status": "x"}).status_code
         == 302

@@ -18,15 +18,14 @@ from django.utils import timezone
 
 from bookings.demo.catalogue import GROUPS, PRACTITIONERS_GROUP, SUPERVISING_DOCTORS
 from bookings.demo.seed import set_up_groups
-from bookings.models import Appointment, Review, TreatmentRecord
+from bookings.models import Review, TreatmentRecord
 from bookings.services import records
-from bookings.services.appointment_changes import appointment_set_status
 from bookings.services.appointments import appointment_book
 from bookings.services.records import ChartEntry
 from practitioners.models import SupervisionAgreement
 from tests.factories import PhysicianFactory, SupervisionAgreementFactory, UserFactory
 from tests.security.helpers import figure, front_desk_user
-from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
+from tests.spa import CONSENT, at, client_details, complete_visit, intake_answers, next_working_day
 
 pytestmark = pytest.mark.django_db
 MARKER = "ZQX-MEDICAL-MARKER-7731"
@@ -93,12 +92,7 @@ def world(spa):
         intake=intake_answers(allergies=MARKER + "-done"),
         consent=CONSENT,
     )
-    Review.objects.filter(appointment=done).update(decision="approved", decided_at=timezone.now())
-    Appointment.objects.filter(pk=done.pk).update(status="confirmed")
-    appointment_set_status(appointment=done, status="checked_in", now=done.start)
-    appointment_set_status(
-        appointment=done, status="completed", now=done.start + datetime.timedelta(minutes=40)
-    )
+    complete_visit(done)
     record = records.chart_write(
         appointment=done,
         user=nurse_user,

@@ -11,12 +11,11 @@ from django.core import mail
 from django.utils.html import escape
 
 from bookings.models import Appointment, Intake, OutboundEmail, TreatmentRecord
-from bookings.services.appointment_changes import appointment_set_status
 from bookings.services.messages import send_due
 from practitioners.models import SupervisionAgreement
 from tests.factories import UserFactory
 from tests.security.helpers import botox_post, figure, front_desk_user, working_days
-from tests.spa import next_working_day
+from tests.spa import complete_visit, next_working_day
 
 pytestmark = pytest.mark.django_db
 PAYLOADS = [
@@ -75,14 +74,7 @@ class Findings:
                     self.formula_cells.append(f"{where}: {cell!r}")
 
 
-def _complete(appointment: Appointment) -> None:
-    Appointment.objects.filter(pk=appointment.pk).update(status="confirmed")
-    appointment_set_status(appointment=appointment, status="checked_in", now=appointment.start)
-    appointment_set_status(
-        appointment=appointment,
-        status="completed",
-        now=appointment.start + datetime.timedelta(minutes=40),
-    )
+_complete = complete_visit
 
 
 def test_payloads_in_every_free_text_field(client, spa, settings):

@@ -15,7 +15,6 @@ from django.test.client import encode_multipart
 from django.utils.datastructures import MultiValueDict
 
 from bookings.models import Appointment, Client, Review, TreatmentRecord
-from bookings.services.appointment_changes import appointment_set_status
 from bookings.services.appointments import appointment_book
 from bookings.services.records import ChartEntry, needs_cosignature
 from tests.factories import PractitionerFactory, TreatmentFactory, UserFactory, WorkingHoursFactory
@@ -26,7 +25,15 @@ from tests.security.helpers import (
     front_desk_user,
     working_days,
 )
-from tests.spa import CONSENT, NY, at, client_details, intake_answers, next_working_day
+from tests.spa import (
+    CONSENT,
+    NY,
+    at,
+    client_details,
+    complete_visit,
+    intake_answers,
+    next_working_day,
+)
 
 pytestmark = pytest.mark.django_db
 INJECTED_TOKEN = "T" * 43
@@ -609,14 +616,7 @@ def test_admin_add_and_move_forms(client, spa, odd_people, victim_client):
     tally.check()
 
 
-def _complete(appointment):
-    Appointment.objects.filter(pk=appointment.pk).update(status="confirmed")
-    appointment_set_status(appointment=appointment, status="checked_in", now=appointment.start)
-    return appointment_set_status(
-        appointment=appointment,
-        status="completed",
-        now=appointment.start + datetime.timedelta(minutes=40),
-    )
+_complete = complete_visit
 
 
 def test_chart_form(client, spa, pending):
