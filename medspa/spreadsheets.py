@@ -1,22 +1,15 @@
 """CSV downloads whose cells spreadsheets cannot run as formulas."""
 
 import csv
-import datetime
 from collections.abc import Iterable
 
 from django.http import HttpResponse
-from django.utils import timezone
 
 
 def csv_cell(value: object) -> str:
     """Prefix a quote to text a spreadsheet would run as a formula (= + - @, tab, CR)."""
     text = "" if value is None else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def local_minute(moment: datetime.datetime | None, format: str = "%Y-%m-%d %H:%M") -> str:
-    """A stored instant on the spa's clock, to the minute; "" for none."""
-    return timezone.localtime(moment).strftime(format) if moment else ""
 
 
 def csv_download(filename: str, rows: Iterable[Iterable[object]]) -> HttpResponse:

@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medspa.clock import staff_time
 from practitioners.forms import PractitionerForm, SupervisionAgreementForm, WorkingHoursFormSet
 from practitioners.models import (
     EXPIRY_WARNING_DAYS,
@@ -133,9 +134,7 @@ class SupervisedByInline(admin.TabularInline):
     def accepted(self, agreement: SupervisionAgreement) -> str:
         if agreement.accepted_at is None:
             return _("Not yet: supervises nothing until the physician accepts.")
-        return _("Yes, %(when)s") % {
-            "when": timezone.localtime(agreement.accepted_at).strftime("%Y-%m-%d %H:%M")
-        }
+        return _("Yes, %(when)s") % {"when": staff_time(agreement.accepted_at)}
 
 
 @admin.register(Practitioner)

@@ -9,6 +9,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from medspa.clock import clock, staff_time
 from treatments.models import Role, Treatment
 
 # Licences and agreements this close to expiry are flagged in the admin.
@@ -188,7 +189,7 @@ class TimeOff(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.practitioner}: {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%H:%M}"
+        return f"{self.practitioner}: {staff_time(self.starts_at)} to {clock(self.ends_at)}"
 
     def clean(self) -> None:
         super().clean()

@@ -21,6 +21,7 @@ from bookings.services.appointment_changes import appointment_cancel, appointmen
 from bookings.services.appointments import appointment_book
 from bookings.services.locks import hold_schedules_of
 from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
+from medspa.clock import clock, staff_time
 
 STATUS_ACTIONS = {
     "checked_in": "Check in",
@@ -103,7 +104,7 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
 
     @admin.display(description="Start", ordering="start")
     def local_start(self, appointment: Appointment) -> str:
-        return timezone.localtime(appointment.start).strftime("%a %d %b %H:%M")
+        return staff_time(appointment.start)
 
     @admin.display(description="Client", ordering="client_last_name")
     def client_name(self, appointment: Appointment) -> str:
@@ -126,7 +127,7 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
     def when(self, appointment: Appointment) -> str:
         start = timezone.localtime(appointment.start)
         end = timezone.localtime(appointment.end)
-        return f"{start:%A %d %B %Y, %H:%M} to {end:%H:%M}"
+        return f"{staff_time(start)} to {clock(end)}"
 
     @admin.display(description="Supervising physician")
     def supervising_doctor(self, appointment: Appointment) -> str:

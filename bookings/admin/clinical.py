@@ -3,12 +3,12 @@
 
 from django.contrib import admin
 from django.http import HttpRequest
-from django.utils import timezone
 
 from bookings.forms.desk import ReassignReviewForm
 from bookings.models import Consent, GoodFaithExam, Intake, MedicalAuditLog, Review, TreatmentRecord
 from bookings.services.records import VIEW_MEDICAL_RECORDS, log_access, log_reads
 from bookings.services.reviews import review_reassign
+from medspa.clock import staff_time
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -123,7 +123,7 @@ class ReviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="Appointment", ordering="appointment__start")
     def appointment_start(self, review: Review) -> str:
-        return timezone.localtime(review.appointment.start).strftime("%Y-%m-%d %H:%M")
+        return staff_time(review.appointment.start)
 
     @admin.display(description="Client")
     def client(self, review: Review) -> str:

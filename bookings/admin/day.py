@@ -17,7 +17,8 @@ from bookings.models import Appointment, MedicalAuditLog, Review
 from bookings.selectors.day_schedule import day_schedule
 from bookings.services.records import log_reads
 from bookings.services.visits import status_change_problem
-from medspa.spreadsheets import csv_download, local_minute
+from medspa.clock import clock, export_time
+from medspa.spreadsheets import csv_download
 from practitioners.models import EXPIRY_WARNING_DAYS, Practitioner, SupervisionAgreement
 
 
@@ -159,8 +160,8 @@ class DayViews:
         )
         rows = [
             [
-                local_minute(a.start),
-                local_minute(a.end, "%H:%M"),
+                export_time(a.start),
+                clock(a.end),
                 a.client_full_name,
                 a.client_email,
                 a.client_phone,

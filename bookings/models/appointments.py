@@ -7,10 +7,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models.clients import Client
+from medspa.clock import staff_time
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -164,8 +164,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        start = self.start.astimezone(timezone.get_current_timezone())
-        return f"{self.client_full_name} - {self.treatment} ({start:%Y-%m-%d %H:%M})"
+        return f"{self.client_full_name} - {self.treatment} ({staff_time(self.start)})"
 
     def get_absolute_url(self) -> str:
         return reverse("bookings:manage", kwargs={"token": self.token})

@@ -2,9 +2,8 @@
 
 import datetime
 
-from django.utils import timezone
-
 from bookings.models import Appointment, AppointmentEvent
+from medspa.clock import staff_time
 
 
 def record_event(appointment: Appointment, action: str, by=None, detail: str = "") -> None:
@@ -16,4 +15,4 @@ def record_event(appointment: Appointment, action: str, by=None, detail: str = "
 
 
 def local_time_text(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%a %d %b %Y %H:%M")
+    return staff_time(moment)

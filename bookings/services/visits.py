@@ -16,6 +16,7 @@ from django.utils import timezone
 from bookings.models import Appointment, AppointmentEvent, Review
 from bookings.services.appointment_changes import appointment_cancel
 from bookings.services.history import record_event
+from medspa.clock import clock
 
 Status = Appointment.Status
 # Where each status may go next; anything else is refused.
@@ -75,13 +76,13 @@ def status_change_problem(
         opens = check_in_opens(appointment)
         if now < opens:
             return (
-                f"Check-in opens at {timezone.localtime(opens):%H:%M}, "
+                f"Check-in opens at {clock(opens)}, "
                 f"{settings.CHECK_IN_OPENS_MINUTES} minutes before the start."
             )
         if timezone.localtime(now).date() > start.date():
             return "The visit's day is over: mark it a no-show or cancel it."
     if status in (Status.COMPLETED, Status.NO_SHOW) and now < appointment.start:
-        return f"Possible once the visit has started, at {start:%H:%M}."
+        return f"Possible once the visit has started, at {clock(appointment.start)}."
     if status == Status.COMPLETED and _waiting_for_the_doctor(appointment):
         return (
             f"Waiting for the doctor's review ({doctor_contact(appointment)}): "

@@ -26,7 +26,8 @@ from bookings.services.records import (
 )
 from bookings.services.reviews import review_decide
 from bookings.views.staff_access import physician_required
-from medspa.spreadsheets import csv_download, local_minute
+from medspa.clock import export_time
+from medspa.spreadsheets import csv_download
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import agreement_accept
 
@@ -278,7 +279,7 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
         .order_by("start")
     )
     accepted = (
-        f"{agreement.accepted_by} at {local_minute(agreement.accepted_at)}"
+        f"{agreement.accepted_by} at {export_time(agreement.accepted_at)}"
         if agreement.accepted_at
         else "not accepted"
     )
@@ -332,24 +333,24 @@ def _export_row(appointment: Appointment, record: TreatmentRecord | None) -> lis
     chart = (
         [
             record.version,
-            local_minute(record.created_at),
+            export_time(record.created_at),
             record.product,
             record.lot_number,
             record.lot_expiry,
             "yes" if record.needs_cosign else "no",
             record.cosigned_by.display_name if record.cosigned_by else "",
-            local_minute(record.cosigned_at),
+            export_time(record.cosigned_at),
         ]
         if record
         else [""] * 8
     )
     return [
-        local_minute(appointment.start),
+        export_time(appointment.start),
         appointment.client_full_name,
         appointment.treatment.name,
         appointment.get_status_display(),
         review.get_decision_display() if review else "",
-        local_minute(review.decided_at) if review else "",
+        export_time(review.decided_at) if review else "",
         review.note if review else "",
         *chart,
     ]
