@@ -10,5 +10,6 @@ def spa(request: HttpRequest) -> dict[str, object]:
         "spa_address": settings.SPA_ADDRESS,
         "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
         "medical_notice_hours": settings.MEDICAL_MIN_NOTICE_HOURS,
+        "gfe_months": settings.GFE_VALID_MONTHS,
         "staff_mfa": settings.STAFF_MFA,
     }

@@ -812,6 +812,7 @@ def _write(
                 if story.decided_at
                 else Review.Decision.PENDING,
                 "note": "",
+                "exam_at_visit": False,
                 "decided_at": story.decided_at,
                 "created_at": story.created_at,
             }
@@ -921,6 +922,8 @@ def _write_exams(
                     "covers_all_medical": True,
                     "findings": "History reviewed, skin examined; a candidate for the planned "
                     "medical treatments. Plan discussed with the client.",
+                    "outcome": GoodFaithExam.Outcome.CLEARED,
+                    "restrictions": "",
                     "appointment_id": row["id"],
                     "recorded_by_id": recorded_by,
                     "recorded_at": story.decided_at,

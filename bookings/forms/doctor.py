@@ -30,6 +30,12 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.needs_exam = needs_exam
         if needs_exam:
+            self.fields["exam_at_visit"] = forms.BooleanField(
+                label="Approve subject to a good-faith exam at the visit",
+                required=False,
+                help_text="A physician, NP or PA examines the client when they arrive, "
+                "before the treatment (recorded at /staff/). Or record your own exam below.",
+            )
             self.fields["gfe_performed_on"] = forms.DateField(
                 label="Good-faith exam date",
                 required=False,
@@ -42,13 +48,17 @@ class DecisionForm(forms.Form):
                 max_length=5000,
                 validators=[no_control_characters],
                 widget=forms.Textarea(attrs={"rows": 4}),
-                help_text="Needed to approve: no valid exam covering this treatment is on record.",
+                help_text="No valid exam covering this treatment is on record: write yours, "
+                "or approve subject to an exam at the visit.",
             )
 
     def clean_decision(self) -> str:
         return {"approve": Review.Decision.APPROVED, "decline": Review.Decision.DECLINED}[
             self.cleaned_data["decision"]
         ]
+
+    def exam_at_visit(self) -> bool:
+        return bool(self.cleaned_data.get("exam_at_visit")) and not self.exam_findings()
 
     def exam_findings(self) -> ExamFindings | None:
         if not self.needs_exam or self.cleaned_data.get("decision") != Review.Decision.APPROVED:

@@ -1,9 +1,9 @@
-"""The practitioner's chart form."""
+"""The practitioner's forms: the chart, and the good-faith exam at the visit."""
 
 from django import forms
 
 from bookings.forms.fields import no_control_characters
-from bookings.models import TreatmentRecord
+from bookings.models import GoodFaithExam, TreatmentRecord
 from bookings.services.records import ChartEntry
 
 
@@ -48,3 +48,28 @@ class ChartForm(forms.Form):
         values = {name: self.cleaned_data.get(name) for name in ChartEntry.__dataclass_fields__}
         values = {k: (v if v is not None or k == "lot_expiry" else "") for k, v in values.items()}
         return ChartEntry(**values)
+
+
+class ExamForm(forms.Form):
+    """The good-faith exam at the visit (services/exams.py)."""
+
+    findings = forms.CharField(
+        label="History, exam and plan",
+        max_length=5000,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome",
+        choices=GoodFaithExam.Outcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the outcome."},
+    )
+    restrictions = forms.CharField(
+        label="Restrictions",
+        required=False,
+        max_length=2000,
+        validators=[no_control_characters],
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For \"cleared with restrictions\": what the treatment must respect.",
+    )

@@ -75,6 +75,11 @@ class Review(models.Model):
         _("decision"), max_length=10, choices=Decision.choices, default=Decision.PENDING
     )
     note = models.TextField(_("note"), blank=True)
+    # Approved on condition that a clinician examines the client at the visit (no
+    # exam was on record): the visit then waits for that exam before its treatment.
+    exam_at_visit = models.BooleanField(
+        _("subject to a good-faith exam at the visit"), default=False
+    )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -105,8 +110,14 @@ class GoodFaithExam(models.Model):
     """A clinician's exam establishing that a client is a candidate for treatments.
 
     Done by a physician, nurse practitioner or physician assistant (a role that
-    can_perform_gfe); valid until `expires_on` for the treatments it covers.
+    can_perform_gfe); valid until `expires_on` for the treatments it covers, unless
+    its outcome is "not cleared".
     """
+
+    class Outcome(models.TextChoices):
+        CLEARED = "cleared", _("cleared")
+        RESTRICTED = "restricted", _("cleared with restrictions")
+        NOT_CLEARED = "not_cleared", _("not cleared")
 
     client = models.ForeignKey(
         Client,
@@ -130,13 +141,17 @@ class GoodFaithExam(models.Model):
         Treatment, blank=True, related_name="good_faith_exams", verbose_name=_("treatments covered")
     )
     findings = models.TextField(_("history, exam and plan"))
+    outcome = models.CharField(
+        _("outcome"), max_length=12, choices=Outcome.choices, default=Outcome.CLEARED
+    )
+    restrictions = models.TextField(_("restrictions"), blank=True)
     appointment = models.ForeignKey(
         Appointment,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="good_faith_exams",
-        verbose_name=_("recorded at the review of"),
+        verbose_name=_("recorded for the visit"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

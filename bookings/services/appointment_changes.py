@@ -26,6 +26,8 @@ def _exam_lapses(
     """An approval that rested on a good-faith exam which no longer covers the new day."""
     if not treatment.requires_gfe or appointment.status != Appointment.Status.CONFIRMED:
         return False
+    if Review.objects.filter(appointment=appointment, exam_at_visit=True).exists():
+        return False  # the exam happens at the visit, whatever its day
     day = timezone.localtime(new_start).date()
     return exam_for_visit(appointment, treatment=treatment, day=day) is None
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
-from bookings.models import Appointment, OutboundEmail
+from bookings.models import Appointment, OutboundEmail, Review
 from bookings.selectors.calendar_file import appointment_ics
 from bookings.services.clients import email_proof_token
 
@@ -50,6 +50,7 @@ class Kind(StrEnum):
     CANCELLED = "cancelled"
     RESCHEDULED = "rescheduled"
     REMINDER = "reminder"
+    NOT_CLEARED = "not_cleared"
 
 
 SUBJECTS = {
@@ -60,6 +61,7 @@ SUBJECTS = {
     Kind.CANCELLED: "Your appointment is cancelled",
     Kind.RESCHEDULED: "Your appointment has moved",
     Kind.REMINDER: "Reminder: your appointment tomorrow",
+    Kind.NOT_CLEARED: "About your visit today",
 }
 
 
@@ -91,6 +93,10 @@ def _context(appointment: Appointment, kind: Kind) -> dict[str, object]:
         "medical_notice_hours": settings.MEDICAL_MIN_NOTICE_HOURS,
         "proof_url": _proof_url(appointment) if kind in ASKS_FOR_PROOF else "",
         "proof_days": settings.EMAIL_PROOF_LINK_DAYS,
+        # The exam before the treatment, when the doctor approved subject to one.
+        "exam_at_visit": Review.objects.filter(appointment=appointment, exam_at_visit=True)
+        .exclude(decision=Review.Decision.DECLINED)
+        .exists(),
     }
 
 

@@ -96,6 +96,7 @@ def valid_gfe(
     whose = Q(client=client) if client is not None else Q(appointment=appointment)
     exams = (
         GoodFaithExam.objects.filter(whose, performed_on__lte=day, expires_on__gte=day)
+        .exclude(outcome=GoodFaithExam.Outcome.NOT_CLEARED)
         .select_related("examiner__role")
         .prefetch_related("treatments")
         .order_by("-performed_on")
@@ -140,6 +141,8 @@ def gfe_record(
     exam: ExamFindings,
     recorded_by: AbstractBaseUser,
     appointment: Appointment | None = None,
+    outcome: str = GoodFaithExam.Outcome.CLEARED,
+    restrictions: str = "",
 ) -> GoodFaithExam:
     """Record a good-faith exam; only a physician, NP or PA may clear a client."""
     if not examiner.role.can_perform_gfe:
@@ -160,6 +163,8 @@ def gfe_record(
         performed_on=exam.performed_on,
         expires_on=gfe_expiry(exam.performed_on),
         findings=exam.findings.strip(),
+        outcome=outcome,
+        restrictions=restrictions.strip(),
         appointment=appointment,
         recorded_by=recorded_by,
     )
@@ -269,6 +274,10 @@ def chart_write(
             raise ValidationError("Day-spa appointments have no treatment record.")
         if appointment.status != Appointment.Status.COMPLETED:
             raise ValidationError("Write the record once the appointment is marked completed.")
+        if appointment.treatment.requires_gfe and exam_for_visit(appointment) is None:
+            raise ValidationError(
+                "This treatment needs a cleared good-faith exam on record before its chart."
+            )
         day = timezone.localtime(appointment.start).date()
         errors = chart_problems(entry, treatment=appointment.treatment, day=day)
         if errors:

@@ -28,13 +28,15 @@ def review_decide(
     decision: str,
     note: str = "",
     exam: ExamFindings | None = None,
+    exam_at_visit: bool = False,
     now: datetime.datetime | None = None,
 ) -> Review:
     """Approve or decline a medical appointment; only the assigned physician, only once.
 
     Approve: the appointment is confirmed and the client mailed; a treatment that
-    needs a good-faith exam is approved only with a valid one on record, or with the
-    exam the physician records here. Decline: the time is freed and the client is
+    needs a good-faith exam is approved only with a valid one on record, with the
+    exam the physician records here, or subject to an exam at the visit (`exam_at_visit`,
+    services/exams.py). Decline: the time is freed and the client is
     asked to call. Mail never names the treatment.
     """
     now = now or timezone.now()
@@ -80,17 +82,21 @@ def review_decide(
                     recorded_by=user,
                     appointment=appointment,
                 )
-            elif exam_for_visit(appointment, treatment=treatment, day=day) is None:
+            elif exam_for_visit(appointment, treatment=treatment, day=day) is not None:
+                pass
+            elif exam_at_visit:
+                review.exam_at_visit = True
+            else:
                 raise ValidationError(
                     {
                         "gfe_findings": "This treatment needs a good-faith exam and none is on "
-                        "record: record your exam (history, exam, plan) to approve."
+                        "record: record your exam, or approve subject to an exam at the visit."
                     }
                 )
         review.decision = decision
         review.note = note.strip()
         review.decided_at = now
-        review.save(update_fields=["decision", "note", "decided_at"])
+        review.save(update_fields=["decision", "note", "decided_at", "exam_at_visit"])
         approved = decision == Review.Decision.APPROVED
         if not approved:
             appointment.status = Appointment.Status.DECLINED

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, Review
 from bookings.services.appointment_changes import appointment_cancel
+from bookings.services.exams import exam_due
 from bookings.services.history import record_event
 from medspa.clock import clock
 
@@ -83,6 +84,11 @@ def status_change_problem(
             return "The visit's day is over: mark it a no-show or cancel it."
     if status in (Status.COMPLETED, Status.NO_SHOW) and now < appointment.start:
         return f"Possible once the visit has started, at {clock(appointment.start)}."
+    if status == Status.COMPLETED and exam_due(appointment):
+        return (
+            "Waiting for the good-faith exam: a physician, NP or PA records it at /staff/ "
+            "before the treatment."
+        )
     if status == Status.COMPLETED and _waiting_for_the_doctor(appointment):
         return (
             f"Waiting for the doctor's review ({doctor_contact(appointment)}): "

@@ -26,5 +26,10 @@ urlpatterns = [
         practitioner.record_write,
         name="record_write",
     ),
+    path(
+        "staff/appointments/<int:appointment_id>/exam/",
+        practitioner.exam_write,
+        name="exam_write",
+    ),
     path("accounts/home/", staff_access.after_login, name="after_login"),
 ]

@@ -153,6 +153,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
                 decision=form.cleaned_data["decision"],
                 note=form.cleaned_data["note"],
                 exam=form.exam_findings(),
+                exam_at_visit=form.exam_at_visit(),
             )
         except ValidationError as error:
             add_service_errors(form, error)

@@ -1,21 +1,23 @@
-"""The practitioner's own pages (/staff/): their day, and the chart of each visit."""
+"""The practitioner's own pages (/staff/): their day, the good-faith exams waiting (for
+those who may examine), and the chart of each visit."""
 
 import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from bookings.forms.fields import add_service_errors
-from bookings.forms.practitioner import ChartForm
-from bookings.models import Appointment
-from bookings.services.records import chart_write, latest_record, medical_record_viewed
+from bookings.forms.practitioner import ChartForm, ExamForm
+from bookings.models import Appointment, MedicalAuditLog, Review
+from bookings.services.exams import exam_at_visit_record, exam_due
+from bookings.services.records import chart_write, latest_record, log_access, medical_record_viewed
 from bookings.views.staff_access import practitioner_only
 
 
@@ -36,9 +38,65 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         .annotate(records=Count("treatment_records"))
         .order_by("-start")
     )
-    return render(
-        request, "bookings/practitioner/staff_home.html", {"appointments": appointments, "me": me}
+    exams = (
+        Appointment.objects.filter(
+            start__date=today,
+            status=Appointment.Status.CHECKED_IN,
+            review__decision=Review.Decision.APPROVED,
+            review__exam_at_visit=True,
+            good_faith_exams__isnull=True,
+        ).select_related("treatment", "practitioner")
+        if me.role.can_perform_gfe
+        else []
     )
+    context = {"appointments": appointments, "exams": exams, "me": me}
+    return render(request, "bookings/practitioner/staff_home.html", context)
+
+
+@sensitive_post_parameters()
+@practitioner_only
+@require_http_methods(["GET", "HEAD", "POST"])
+def exam_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """A physician, NP or PA records the good-faith exam of a client at their visit:
+    only a visit of today that waits for one."""
+    me = request.practitioner
+    if not me.role.can_perform_gfe:
+        raise PermissionDenied("Only a physician, nurse practitioner or physician assistant.")
+    appointment = get_object_or_404(
+        Appointment.objects.select_related("treatment", "practitioner"),
+        pk=appointment_id,
+        start__date=timezone.localdate(),
+        treatment__kind="medical",
+    )
+    if not exam_due(appointment):
+        raise Http404("No exam waits for this visit.")
+    form = ExamForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exam = exam_at_visit_record(
+                appointment=appointment,
+                examiner=me,
+                findings=form.cleaned_data["findings"],
+                outcome=form.cleaned_data["outcome"],
+                restrictions=form.cleaned_data["restrictions"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                f"Exam recorded for {appointment.client_full_name}: {exam.get_outcome_display()}.",
+            )
+            return redirect("doctor:staff_home")
+    log_access(
+        user=request.user,
+        action=MedicalAuditLog.Action.VIEWED,
+        what="good-faith exam at the visit",
+        appointment=appointment,
+    )
+    context = {"appointment": appointment, "form": form}
+    return render(request, "bookings/practitioner/exam_form.html", context)
 
 
 @sensitive_post_parameters()
