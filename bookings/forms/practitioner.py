@@ -71,5 +71,5 @@ class ExamForm(forms.Form):
         max_length=2000,
         validators=[no_control_characters],
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="For \"cleared with restrictions\": what the treatment must respect.",
+        help_text='For "cleared with restrictions": what the treatment must respect.',
     )

@@ -31,5 +31,10 @@ urlpatterns = [
         practitioner.exam_write,
         name="exam_write",
     ),
+    path(
+        "staff/appointments/<int:appointment_id>/complete/",
+        practitioner.visit_complete,
+        name="visit_complete",
+    ),
     path("accounts/home/", staff_access.after_login, name="after_login"),
 ]

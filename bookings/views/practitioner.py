@@ -11,13 +11,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from bookings.forms.fields import add_service_errors
 from bookings.forms.practitioner import ChartForm, ExamForm
 from bookings.models import Appointment, MedicalAuditLog, Review
 from bookings.services.exams import exam_at_visit_record, exam_due
 from bookings.services.records import chart_write, latest_record, log_access, medical_record_viewed
+from bookings.services.visits import appointment_set_status, status_change_problem
 from bookings.views.staff_access import practitioner_only
 
 
@@ -49,6 +50,11 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         if me.role.can_perform_gfe
         else []
     )
+    now = timezone.now()
+    appointments = list(appointments)
+    for appointment in appointments:  # the Complete button, or why not yet
+        if appointment.status == Appointment.Status.CHECKED_IN:
+            appointment.complete_problem = status_change_problem(appointment, "completed", now)
     context = {"appointments": appointments, "exams": exams, "me": me}
     return render(request, "bookings/practitioner/staff_home.html", context)
 
@@ -137,3 +143,22 @@ def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
             "spa_zone": settings.TIME_ZONE,
         },
     )
+
+
+@practitioner_only
+@require_POST
+def visit_complete(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """The performing practitioner marks their checked-in visit completed (the same
+    rules as the front desk's button)."""
+    appointment = get_object_or_404(
+        Appointment, pk=appointment_id, practitioner=request.practitioner
+    )
+    try:
+        appointment_set_status(
+            appointment=appointment, status=Appointment.Status.COMPLETED, by=request.user
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Visit completed: write its treatment record.")
+    return redirect("doctor:staff_home")

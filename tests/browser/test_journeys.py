@@ -8,6 +8,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 
 from tests.browser.support import (
     DOCTOR_USERNAME,
@@ -190,24 +191,28 @@ def test_front_desk_checks_the_client_in_from_the_day_schedule(visit, browser_sp
     )
     assert appointment.status == "confirmed"
 
-    desk = visit(viewport, who="frontdesk")
-    page = desk.page
-    log_in(desk, "/admin/login/?next=/admin/", FRONT_DESK_USERNAME)
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-    desk.step("admin home", axe=False)  # Django's own admin pages are not ours to audit
+    # Check-in opens an hour before the start: before 09:00 the server's clock moves
+    # forward to 09:50 (never back, so the browser's cookies stay valid).
+    opening = max(datetime.datetime.now(NY), at(today, 9, 50))
+    with time_machine.travel(opening, tick=True):
+        desk = visit(viewport, who="frontdesk")
+        page = desk.page
+        log_in(desk, "/admin/login/?next=/admin/", FRONT_DESK_USERNAME)
+        expect(page).to_have_url(re.compile(r"/admin/$"))
+        desk.step("admin home", axe=False)  # Django's own admin pages are not ours to audit
 
-    desk.go(f"/admin/bookings/appointment/day/?date={today:%Y-%m-%d}")
-    cell = page.locator("td.slot-appointment", has_text="Mia Client")
-    expect(cell).to_contain_text("Hydrating facial")
-    expect(cell.locator(".slot-status")).to_have_text(re.compile("confirmed", re.IGNORECASE))
-    desk.step("day schedule")
+        desk.go(f"/admin/bookings/appointment/day/?date={today:%Y-%m-%d}")
+        cell = page.locator("td.slot-appointment", has_text="Mia Client")
+        expect(cell).to_contain_text("Hydrating facial")
+        expect(cell.locator(".slot-status")).to_have_text(re.compile("confirmed", re.IGNORECASE))
+        desk.step("day schedule")
 
-    page.get_by_role("button", name="Check in Mia Client").click()
-    expect(page).to_have_url(re.compile(rf"/day/\?date={today:%Y-%m-%d}$"))
-    cell = page.locator("td.slot-appointment", has_text="Mia Client")
-    expect(cell.locator(".slot-status")).to_have_text(re.compile("checked in", re.IGNORECASE))
-    expect(page.get_by_role("button", name="Check in Mia Client")).to_have_count(0)
-    desk.step("checked in")
+        page.get_by_role("button", name="Check in Mia Client").click()
+        expect(page).to_have_url(re.compile(rf"/day/\?date={today:%Y-%m-%d}$"))
+        cell = page.locator("td.slot-appointment", has_text="Mia Client")
+        expect(cell.locator(".slot-status")).to_have_text(re.compile("checked in", re.IGNORECASE))
+        expect(page.get_by_role("button", name="Check in Mia Client")).to_have_count(0)
+        desk.step("checked in")
 
     client = visit(viewport)
     client.go(appointment.get_absolute_url())
