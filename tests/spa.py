@@ -11,6 +11,7 @@ from bookings.models import Appointment, Review
 from bookings.services.appointments import appointment_book
 from bookings.services.clients import ClientDetails
 from bookings.services.intake import ConsentGiven, IntakeAnswers
+from bookings.services.records import ChartEntry
 from bookings.services.visits import appointment_set_status
 from practitioners.models import Practitioner
 from tests.factories import (
@@ -119,6 +120,16 @@ def intake_answers(**overrides) -> IntakeAnswers:
     }
     values.update(overrides)
     return IntakeAnswers(**values)
+
+
+# A complete injectable chart (product, lot, expiry, units).
+INJECTION = ChartEntry(
+    what_was_done="Glabellar lines treated.",
+    product="Botox Cosmetic",
+    lot_number="C1234",
+    lot_expiry=datetime.date(2030, 1, 1),
+    units_per_area="Glabella: 20",
+)
 
 
 CONSENT = ConsentGiven(given=True, ip_address="203.0.113.9", user_agent="pytest")

@@ -22,6 +22,7 @@ from bookings.services.records import ChartEntry, ExamFindings
 from bookings.services.reviews import review_decide, review_reassign
 from tests.factories import PhysicianFactory, SupervisionAgreementFactory, UserFactory
 from tests.spa import (
+    INJECTION,
     NY,
     at,
     book_botox,
@@ -64,15 +65,6 @@ def as_user(client, user):
 
 
 complete = complete_visit
-
-
-INJECTION = ChartEntry(
-    what_was_done="Glabellar lines treated.",
-    product="Botox Cosmetic",
-    lot_number="C1234",
-    lot_expiry=datetime.date(2030, 1, 1),
-    units_per_area="Glabella: 20",
-)
 
 
 class TestPermissionMatrix:

@@ -14,19 +14,12 @@ from bookings.services.appointment_changes import appointment_reschedule
 from bookings.services.records import ChartEntry, chart_write
 from bookings.services.visits import appointment_set_status
 from tests.factories import PractitionerFactory, UserFactory, role
-from tests.spa import NY, at, book_botox_at
+from tests.spa import INJECTION, NY, at, book_botox_at
 
 pytestmark = pytest.mark.django_db
 DAY = datetime.date(2027, 6, 8)  # a Tuesday
 BOOKED = datetime.datetime(2027, 6, 1, 9, 0, tzinfo=NY)
 ARRIVED = at(DAY, 10, 50)
-INJECTION = ChartEntry(
-    what_was_done="Glabellar lines treated.",
-    product="Botox Cosmetic",
-    lot_number="C1234",
-    lot_expiry=datetime.date(2030, 1, 1),
-    units_per_area="Glabella: 20",
-)
 
 
 @pytest.fixture
