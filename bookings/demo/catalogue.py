@@ -129,6 +129,8 @@ class PractitionerSpec:
     time_off: tuple[TimeOffSpec, ...] = ()
     # The medical director owns every treatment's clinical rules (the group of that key).
     medical_director: bool = False
+    # Physicians: the number the front desk calls about a review.
+    phone: str = ""
 
     def blocks(self) -> Iterator[tuple[int, datetime.time, datetime.time]]:
         """(weekday, 0 = Monday; from; until) of every weekly working block."""

@@ -371,6 +371,7 @@ def _seed_practitioners(
                 "display_name": spec.display_name,
                 "role": role,
                 "licence_number": spec.licence_number,
+                "phone": spec.phone,
                 "licence_expires_on": run.today + datetime.timedelta(spec.licence_expires_in_days),
                 "bio": spec.bio,
                 "display_order": order * 10,

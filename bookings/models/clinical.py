@@ -168,6 +168,11 @@ class GoodFaithExam(models.Model):
                 name="gfe_dates_ordered",
                 violation_error_message=_("An exam cannot expire before it was performed."),
             ),
+            models.CheckConstraint(
+                condition=Q(outcome__in=["cleared", "restricted", "not_cleared"]),
+                name="gfe_outcome_valid",
+                violation_error_message=_("Unknown exam outcome."),
+            ),
         ]
 
     def __str__(self) -> str:
