@@ -161,6 +161,7 @@ def appointment_reschedule(
                     "decision": Review.Decision.PENDING,
                     "decided_at": None,
                     "note": "",
+                    "exam_at_visit": False,
                 },
             )
         try:

@@ -7,13 +7,14 @@ or the front desk picked the client from the records.
 """
 
 import datetime
-import hashlib
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from bookings.models import Appointment, AppointmentEvent, Client, GoodFaithExam, normalise_email
 from bookings.services.history import record_event
@@ -49,8 +50,9 @@ class EmailProofExpired(Exception):
 
 
 def _email_digest(email: str) -> str:
-    # The token names the email without showing it to whoever sees the link.
-    return hashlib.sha256(normalise_email(email).encode()).hexdigest()[:32]
+    # The token names the email without showing it (or a guessable hash of it) to
+    # whoever sees the link: keyed with SECRET_KEY.
+    return salted_hmac(PROOF_SALT, normalise_email(email)).hexdigest()[:32]
 
 
 def email_proof_token(appointment: Appointment) -> str:
@@ -79,8 +81,9 @@ def appointment_for_proof(token: str) -> Appointment | None:
 
 def client_for_proven_email(appointment: Appointment) -> Client:
     """The record for the appointment's now proven email: found, or made from what was
-    typed. A record found is never overwritten; only its missing details are filled."""
-    client, created = Client.objects.get_or_create(
+    typed. A record found is never changed: what was typed stays the booking's own
+    (the doctor sees where they differ)."""
+    client, _created = Client.objects.get_or_create(
         email=normalise_email(appointment.client_email),
         defaults={
             "first_name": appointment.client_first_name,
@@ -89,9 +92,6 @@ def client_for_proven_email(appointment: Appointment) -> Client:
             "date_of_birth": appointment.client_date_of_birth,
         },
     )
-    if not created and client.date_of_birth is None and appointment.client_date_of_birth:
-        client.date_of_birth = appointment.client_date_of_birth
-        client.save(update_fields=["date_of_birth", "updated_at"])
     return client
 
 
@@ -105,6 +105,8 @@ def appointment_prove_email(
         appointment = Appointment.objects.select_for_update(no_key=True).get(pk=appointment.pk)
         if appointment.client_id is not None:
             return appointment
+        if appointment.status in Appointment.FREEING_STATUSES:
+            raise ValidationError("This booking is no longer active.")
         client = client_for_proven_email(appointment)
         appointment.client = client
         appointment.email_proven_at = now or timezone.now()

@@ -93,7 +93,11 @@ def valid_gfe(
 ) -> GoodFaithExam | None:
     """A good-faith exam on record that covers the treatment on that day, or None:
     the client's, or without a client record only one recorded for `appointment`."""
-    whose = Q(client=client) if client is not None else Q(appointment=appointment)
+    if client is None and appointment is None:
+        return None
+    whose = Q(client=client) if client is not None else Q(pk__in=[])
+    if appointment is not None:
+        whose |= Q(appointment=appointment)  # an exam of this visit, linked or not yet
     exams = (
         GoodFaithExam.objects.filter(whose, performed_on__lte=day, expires_on__gte=day)
         .exclude(outcome=GoodFaithExam.Outcome.NOT_CLEARED)

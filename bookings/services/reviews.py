@@ -13,6 +13,7 @@ from bookings.services.locks import lock_practitioner_ids
 from bookings.services.records import (
     ExamFindings,
     exam_for_visit,
+    gfe_expiry,
     gfe_record,
     log_access,
     practitioner_of,
@@ -74,6 +75,11 @@ def review_decide(
         if decision == Review.Decision.APPROVED and treatment.requires_gfe:
             day = timezone.localtime(appointment.start).date()
             if exam is not None:
+                performed = exam.performed_on
+                if performed <= timezone.localdate() and gfe_expiry(performed) < day:
+                    raise ValidationError(
+                        {"gfe_performed_on": "An exam of that date expires before the visit."}
+                    )
                 gfe_record(
                     client=appointment.client,
                     examiner=physician,

@@ -22,7 +22,7 @@ from medspa.clock import clock
 Status = Appointment.Status
 # Where each status may go next; anything else is refused.
 TRANSITIONS: dict[str, set[str]] = {
-    Status.PENDING_REVIEW: {Status.CHECKED_IN, Status.CANCELLED},
+    Status.PENDING_REVIEW: {Status.CHECKED_IN, Status.NO_SHOW, Status.CANCELLED},
     Status.CONFIRMED: {Status.CHECKED_IN, Status.NO_SHOW, Status.CANCELLED},
     Status.CHECKED_IN: {Status.COMPLETED, Status.NO_SHOW},
     Status.COMPLETED: set(),

@@ -72,6 +72,7 @@ def exam_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
         Appointment.objects.select_related("treatment", "practitioner"),
         pk=appointment_id,
         start__date=timezone.localdate(),
+        status=Appointment.Status.CHECKED_IN,
         treatment__kind="medical",
     )
     if not exam_due(appointment):

@@ -349,11 +349,19 @@ def email_proof(request: HttpRequest, proof: str) -> HttpResponse:
         return render(request, "bookings/public/email_proof.html", context, status=410)
     if appointment is None:
         raise Http404("No such link")
-    if request.method == "POST":
-        appointment_prove_email(appointment=appointment)
-        messages.success(request, "Thank you: your email address is confirmed.")
-        return redirect(appointment)
-    return render(request, "bookings/public/email_proof.html", {"appointment": appointment})
+    context = {"appointment": appointment}
+    if request.method == "POST" and request.POST.get("answer") == "no":
+        # Someone else used this address: the visit stays apart from the owner's record.
+        return render(request, "bookings/public/email_proof.html", {**context, "disowned": True})
+    if request.method == "POST" and request.POST.get("answer") == "yes":
+        try:
+            appointment_prove_email(appointment=appointment)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, "Thank you: your email address is confirmed.")
+            return redirect(appointment)
+    return render(request, "bookings/public/email_proof.html", context)
 
 
 @never_cache

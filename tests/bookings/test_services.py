@@ -284,26 +284,22 @@ def test_a_proven_email_finds_its_client_by_normalised_email_and_overwrites_noth
     assert second.client_first_name == "Mallory"  # the booking keeps what was typed
 
 
-def test_a_proven_booking_fills_a_missing_date_of_birth_and_keeps_the_rest(spa):
-    facial = appointment_prove_email(
-        appointment=book_facial(spa, at(TUESDAY, 10), email="mia@example.com")
-    )
-    assert facial.client.date_of_birth is None
+def test_a_stored_record_is_never_changed_by_a_later_proof(spa):
+    """The first proof makes the record from what was typed; later proofs link to it
+    and change nothing, a missing date of birth included (it stays the booking's)."""
     born = datetime.date(1990, 4, 2)
-    botox = book_botox(spa, at(TUESDAY, 14), intake=intake_answers(date_of_birth=born))
-    assert Client.objects.get().date_of_birth is None  # unproven: the record is untouched
-    botox = appointment_prove_email(appointment=botox)
-    stored = Client.objects.get()
-    assert botox.client_id == facial.client_id == stored.pk
-    assert stored.date_of_birth == born and stored.first_name == "Mia"
-    # A later proven booking with another date does not overwrite the one on record.
-    later = book_botox(
-        spa,
-        at(TUESDAY, 16),
-        intake=intake_answers(date_of_birth=datetime.date(1991, 1, 1)),
+    first = appointment_prove_email(
+        appointment=book_botox(spa, at(TUESDAY, 10), intake=intake_answers(date_of_birth=born))
     )
-    appointment_prove_email(appointment=later)
-    assert Client.objects.get().date_of_birth == born
+    stored = Client.objects.get()
+    assert first.client_id == stored.pk and stored.date_of_birth == born
+    later = book_botox(
+        spa, at(TUESDAY, 16), intake=intake_answers(date_of_birth=datetime.date(1991, 1, 1))
+    )
+    later = appointment_prove_email(appointment=later)
+    stored.refresh_from_db()
+    assert later.client_id == stored.pk and stored.date_of_birth == born
+    assert later.client_date_of_birth == datetime.date(1991, 1, 1)
 
 
 def test_cancel_frees_the_time_and_mails(spa):

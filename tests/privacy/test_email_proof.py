@@ -102,14 +102,13 @@ def test_the_link_in_the_first_mail_proves_the_email(client, spa, alice):
     path = PROOF.search(OutboundEmail.objects.get(appointment=mallory).body).group(1)
 
     asked = client.get(path)
-    assert (
-        asked.status_code == 200
-        and "Is <strong>alice@example.com</strong>" in asked.content.decode()
-    )
+    assert asked.status_code == 200
+    assert "Did you book this visit?" in asked.content.decode()
+    assert "<strong>Mallory Stranger</strong>" in asked.content.decode()
     mallory.refresh_from_db()
     assert mallory.client_id is None  # opening the link (a mail scanner) proves nothing
 
-    proved = client.post(path)
+    proved = client.post(path, {"answer": "yes"})
     assert proved.status_code == 302 and proved["Location"] == mallory.get_absolute_url()
     mallory.refresh_from_db()
     assert mallory.client_id == alice.pk and mallory.email_proven_at is not None
@@ -126,9 +125,9 @@ def test_a_proof_link_expires_and_a_forged_one_is_unknown(client, spa, alice):
     path = PROOF.search(OutboundEmail.objects.get(appointment=mallory).body).group(1)
 
     with time_machine.travel(timezone.now() + datetime.timedelta(days=7, minutes=1)):
-        expired = client.post(path)
+        expired = client.post(path, {"answer": "yes"})
     assert expired.status_code == 410 and "This link has expired" in expired.content.decode()
-    assert client.post(path[:-3] + "xx/").status_code == 404
+    assert client.post(path[:-3] + "xx/", {"answer": "yes"}).status_code == 404
     assert client.post("/bookings/email-proof/not-a-signed-value/").status_code == 404
     mallory.refresh_from_db()
     assert mallory.client_id is None
@@ -145,7 +144,7 @@ def test_an_exam_recorded_for_an_unproven_visit_joins_the_record_with_its_proof(
     exam = GoodFaithExam.objects.get(appointment=appointment)
     assert exam.client is None
     path = PROOF.search(OutboundEmail.objects.filter(appointment=appointment).first().body)
-    client.post(path.group(1))
+    client.post(path.group(1), {"answer": "yes"})
     exam.refresh_from_db()
     assert exam.client == alice
 
@@ -166,3 +165,23 @@ def test_the_front_desk_picking_a_client_on_record_counts_as_proven(client, spa,
     assert response.status_code == 302, response.context["adminform"].form.errors
     booked = Appointment.objects.get(treatment=spa.facial)
     assert booked.client_id == alice.pk and booked.client_full_name == "Alice Victim"
+
+
+def test_the_owner_who_did_not_book_it_keeps_it_apart(client, spa, alice):
+    mallory = _mallory_books(client, spa)
+    path = PROOF.search(OutboundEmail.objects.get(appointment=mallory).body).group(1)
+    answer = client.post(path, {"answer": "no"})
+    assert answer.status_code == 200
+    assert "stays apart from your record" in answer.content.decode()
+    mallory.refresh_from_db()
+    assert mallory.client_id is None
+
+
+def test_a_cancelled_booking_cannot_be_proven(client, spa, alice):
+    mallory = _mallory_books(client, spa)
+    path = PROOF.search(OutboundEmail.objects.get(appointment=mallory).body).group(1)
+    Appointment.objects.filter(pk=mallory.pk).update(status="cancelled")
+    refused = client.post(path, {"answer": "yes"})
+    assert "no longer active" in refused.content.decode()
+    mallory.refresh_from_db()
+    assert mallory.client_id is None

@@ -113,7 +113,7 @@ def test_not_cleared_ends_the_visit_without_treatment_and_tells_the_client(
 
 
 def test_restrictions_need_saying_and_the_exam_only_at_the_visit(client, approved, np_user):
-    assert _exam(client, np_user, approved, "cleared").status_code == 200  # not checked in
+    assert _exam(client, np_user, approved, "cleared").status_code == 404  # not checked in
     assert not GoodFaithExam.objects.exists()
     with time_machine.travel(ARRIVED, tick=False):
         appointment_set_status(appointment=approved, status="checked_in", now=ARRIVED)
