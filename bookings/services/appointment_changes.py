@@ -12,10 +12,11 @@ from bookings.availability import Policy
 from bookings.models import Appointment, AppointmentEvent, Review
 from bookings.services import messages
 from bookings.services.appointments import appointment_validate, taken
-from bookings.services.history import local_time_text, record_event
+from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, stored_intake
 from bookings.services.locks import lock_practitioner_ids, lock_practitioners, treatment_as_stored
 from bookings.services.records import exam_for_visit
+from medspa.clock import staff_time
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -147,7 +148,7 @@ def appointment_reschedule(
             plan.supervising_physician != current.supervising_physician
             or _exam_lapses(current, treatment, plan.start)
         )
-        moved_from = f"{local_time_text(current.start)} with {current.practitioner.display_name}"
+        moved_from = f"{staff_time(current.start)} with {current.practitioner.display_name}"
         current.practitioner = plan.practitioner
         current.supervising_physician = plan.supervising_physician
         current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
@@ -173,8 +174,7 @@ def appointment_reschedule(
             current,
             AppointmentEvent.Action.MOVED,
             by,
-            f"from {moved_from} to {local_time_text(plan.start)} "
-            f"with {plan.practitioner.display_name}",
+            f"from {moved_from} to {staff_time(plan.start)} with {plan.practitioner.display_name}",
         )
         if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:
             record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)

@@ -19,9 +19,10 @@ from bookings.models import Appointment, AppointmentEvent, Client, normalise_ema
 from bookings.selectors.booking import practitioner_days, qualified_practitioners
 from bookings.services import messages
 from bookings.services.clients import ClientDetails
-from bookings.services.history import local_time_text, record_event
+from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, IntakeAnswers, clinical_problems, record_intake
 from bookings.services.locks import lock_practitioners, treatment_as_stored
+from medspa.clock import staff_time
 from practitioners.models import Practitioner
 from practitioners.supervision import supervising_physician
 from treatments.models import Treatment
@@ -280,7 +281,7 @@ def appointment_book(
             appointment,
             AppointmentEvent.Action.CREATED,
             by,
-            f"{appointment.get_source_display()}, {local_time_text(plan.start)} with "
+            f"{appointment.get_source_display()}, {staff_time(plan.start)} with "
             f"{plan.practitioner.display_name}",
         )
         if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:

@@ -94,9 +94,9 @@ def _context(appointment: Appointment, kind: Kind) -> dict[str, object]:
         "proof_url": _proof_url(appointment) if kind in ASKS_FOR_PROOF else "",
         "proof_days": settings.EMAIL_PROOF_LINK_DAYS,
         # The exam before the treatment, when the doctor approved subject to one.
-        "exam_at_visit": Review.objects.filter(appointment=appointment, exam_at_visit=True)
-        .exclude(decision=Review.Decision.DECLINED)
-        .exists(),
+        # Only the approval mail says it: no query for every other mail.
+        "exam_at_visit": kind == Kind.APPROVED
+        and Review.objects.filter(appointment=appointment, exam_at_visit=True).exists(),
     }
 
 
