@@ -39,7 +39,6 @@ FRONT_DESK_USERNAME = "frontdesk"
 PASSWORD = "correct horse battery staple"
 
 # Impacts that fail a test; "moderate" and "minor" ones are reported, not failed.
-BLOCKING_IMPACTS = {"serious", "critical"}
 
 
 def chromium_path() -> str | None:
@@ -85,7 +84,14 @@ document.addEventListener("securitypolicyviolation", (event) => {
 });
 """
 
-AXE_OPTIONS = {"resultTypes": ["violations"]}
+# Every rule axe-core has, experimental and best-practice ones included: any
+# violation, whatever its impact, fails the page.
+RUN_AXE_WITH_EVERY_RULE = """
+() => axe.run(document, {
+  resultTypes: ["violations"],
+  rules: Object.fromEntries(axe.getRules().map((rule) => [rule.ruleId, { enabled: true }])),
+})
+"""
 
 # The focused element's ring, or its label's when the control itself is visually
 # hidden and its label is drawn instead (the large yes/no and consent options).
@@ -144,8 +150,7 @@ class PageReport:
     csp: list[dict] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
-    axe: dict[str, list[dict]] = field(default_factory=dict)  # url -> blocking violations
-    axe_minor: dict[str, list[str]] = field(default_factory=dict)  # url -> other rule ids
+    axe: dict[str, list[dict]] = field(default_factory=dict)  # url -> violations
     sideways: list[str] = field(default_factory=list)  # pages wider than the window
 
 
@@ -228,18 +233,13 @@ class Visitor:
     def axe(self, name: str = "") -> list[dict]:
         if not self.page.evaluate("typeof window.axe !== 'undefined'"):
             self.page.evaluate(AXE_SCRIPT)
-        result = self.page.evaluate("(options) => axe.run(document, options)", AXE_OPTIONS)
-        blocking = [v for v in result["violations"] if v["impact"] in BLOCKING_IMPACTS]
-        other = [f"{v['id']} ({v['impact']})" for v in result["violations"] if v not in blocking]
-        key = f"{name} {self.path()}".strip()
-        if blocking:
-            self.report.axe[key] = blocking
-        if other:
-            self.report.axe_minor[key] = other
-        return blocking
+        violations = self.page.evaluate(RUN_AXE_WITH_EVERY_RULE)["violations"]
+        if violations:
+            self.report.axe[f"{name} {self.path()}".strip()] = violations
+        return violations
 
     def assert_clean(self) -> None:
-        """No CSP violation, no console error, no script error, no serious axe finding."""
+        """No CSP violation, no console error, no script error, no axe-core violation."""
         problems = []
         if self.report.csp:
             problems.append(
@@ -254,8 +254,6 @@ class Visitor:
             problems.append("Wider than the window:\n" + "\n".join(self.report.sideways))
         for where, violations in self.report.axe.items():
             problems.append(f"axe-core on {where}:\n{format_violations(violations)}")
-        for where, rules in self.report.axe_minor.items():
-            print(f"axe-core, moderate or minor, on {where}: {', '.join(rules)}")
         assert not problems, "\n\n".join(problems)
 
     def focus_style(self) -> dict | None:
