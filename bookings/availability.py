@@ -10,7 +10,7 @@ and durations are real elapsed time.
 import bisect
 import datetime
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -43,6 +43,10 @@ class Policy:
             min_notice=datetime.timedelta(hours=hours),
             max_advance_days=settings.BOOKING_MAX_ADVANCE_DAYS,
         )
+
+    def without_notice(self) -> "Policy":
+        """The front desk's waiver: any time not yet started, every other rule kept."""
+        return replace(self, min_notice=datetime.timedelta(0))
 
     def last_bookable_day(self, now: datetime.datetime) -> datetime.date:
         return now.astimezone(self.zone).date() + datetime.timedelta(days=self.max_advance_days)

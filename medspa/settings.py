@@ -211,6 +211,8 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SPA_NAME = env_str("SPA_NAME", "Lumen Med Spa")
 SPA_PHONE = env_str("SPA_PHONE", "(212) 555-0142")
 SPA_ADDRESS = env_str("SPA_ADDRESS", "118 Hudson Street, New York, NY 10013")
+# Where a phone number typed without a country code is read (ISO 3166 code).
+PHONE_REGION = env_str("PHONE_REGION", "US")
 # The public address of the site, for links in mail and calendar files.
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 BOOKING_SLOT_MINUTES = env_int("BOOKING_SLOT_MINUTES", 15, minimum=1)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.defaultfilters import pluralize
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -14,11 +15,13 @@ from django.utils.html import format_html
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from bookings.admin.clients import SearchByPhone
 from bookings.admin.day import DayFilter, DayViews
+from bookings.admin.free_times import FreeTimeViews
+from bookings.admin.phone_booking import PhoneBookingViews
 from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
 from bookings.models import Appointment, AppointmentEvent
 from bookings.services.appointment_changes import appointment_cancel, appointment_reschedule
-from bookings.services.appointments import appointment_book
 from bookings.services.locks import hold_schedules_of
 from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
 from medspa.clock import clock, staff_time
@@ -47,7 +50,7 @@ class AppointmentEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(DayViews, admin.ModelAdmin):
+class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone, admin.ModelAdmin):
     list_display = [
         "local_start",
         "client_name",
@@ -65,6 +68,7 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
         "client_phone",
         "=token",
     ]
+    phone_field = "client_phone"
     ordering = ["start"]
     # A busy year holds 100,000 rows: never count them all on every page. No date
     # hierarchy either: its links need a DISTINCT over every row's date (23 ms at
@@ -146,52 +150,16 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = AppointmentMoveForm if obj is not None else AppointmentAddForm
         kwargs["fields"] = list(kwargs["form"].base_fields)
-        return super().get_form(request, obj, change, **kwargs)
+        form = super().get_form(request, obj, change, **kwargs)
+        if obj is not None and request.method == "GET":
+            # A time picked in the finder: the Move fields arrive filled in.
+            picked = {k: request.GET[k] for k in AppointmentMoveForm.PICKED if k in request.GET}
+            form = type(form.__name__, (form,), {"picked": picked})
+        return form
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
-            return [
-                (
-                    None,
-                    {
-                        "fields": [
-                            "treatment",
-                            "practitioner",
-                            "start_date",
-                            "start_time",
-                            "allow_short_notice",
-                        ]
-                    },
-                ),
-                (
-                    "Client",
-                    {
-                        "fields": [
-                            "client_record",
-                            "first_name",
-                            "last_name",
-                            "email",
-                            "phone",
-                            "notes",
-                        ]
-                    },
-                ),
-                (
-                    "Medical treatments: intake asked on the phone",
-                    {
-                        "fields": [
-                            "date_of_birth",
-                            "pregnant_or_breastfeeding",
-                            "isotretinoin_last_6_months",
-                            "blood_thinners",
-                            "medications",
-                            "allergies",
-                            "conditions",
-                            "consent_by_phone",
-                        ]
-                    },
-                ),
-            ]
+            return self.phone_booking_fieldsets(request)
         return [
             (None, {"fields": self.readonly_fields}),
             (
@@ -217,21 +185,7 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if not change:
-            booked = appointment_book(
-                treatment=form.cleaned_data["treatment"],
-                practitioner=form.cleaned_data.get("practitioner"),
-                start=form.start,
-                client=form.client_details(),
-                client_record=form.cleaned_data.get("client_record"),
-                intake=form.intake_answers(),
-                consent=form.consent(),
-                source=Appointment.Source.FRONT_DESK,
-                enforce_notice=not form.cleaned_data.get("allow_short_notice"),
-                by=request.user,
-            )
-            # The admin goes on with `obj` (its log entry, the redirect): make it the
-            # appointment the service booked.
-            obj.__dict__.update(booked.__dict__)
+            self.book_by_phone(request, obj, form)
         elif form.has_move():
             appointment_reschedule(
                 appointment=obj,
@@ -247,9 +201,6 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # cancel instead: the history and the client's mail stay right
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return HttpResponseRedirect(reverse("admin:bookings_appointment_change", args=[obj.pk]))
 
     # --- status actions -----------------------------------------------------------
 
@@ -272,7 +223,9 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
             else:
                 done += 1
         if done:
-            messages.success(request, f"{STATUS_ACTIONS[status]}: {done} appointment(s).")
+            messages.success(
+                request, f"{STATUS_ACTIONS[status]}: {done} appointment{pluralize(done)}."
+            )
 
     @admin.action(description="Check in", permissions=["change"])
     def check_in(self, request, queryset: QuerySet) -> None:
@@ -296,6 +249,7 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("day/", wrap(self.day_view), name="bookings_appointment_day"),
+            path("free-times/", wrap(self.free_times_view), name="bookings_appointment_free_times"),
             path("export/", wrap(self.export_view), name="bookings_appointment_export"),
             path(
                 "<int:appointment_id>/status/",
@@ -337,5 +291,9 @@ class AppointmentAdmin(DayViews, admin.ModelAdmin):
             )
             for status, label in STATUS_ACTIONS.items()
         ]
-        extra_context = {**(extra_context or {}), "status_actions": actions}
+        extra_context = {
+            **(extra_context or {}),
+            "status_actions": actions,
+            "changeable_statuses": Appointment.CHANGEABLE_STATUSES,
+        }
         return super().change_view(request, object_id, form_url, extra_context)

@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.db.models import Count
 
+from bookings.forms.desk import ClientForm
 from bookings.models import Appointment, Client
+from bookings.selectors.clients import phone_matches
+from medspa.phones import phone_display
 
 
 class ClientAppointmentInline(admin.TabularInline):
@@ -24,9 +27,24 @@ class ClientAppointmentInline(admin.TabularInline):
         return False
 
 
+class SearchByPhone:
+    """An admin's search also finds a phone number however it is typed: "(917)
+    555-0103", "9175550103" and "555-0103" all find +19175550103."""
+
+    phone_field = "phone"
+
+    def get_search_results(self, request, queryset, search_term):
+        found, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        by_phone = phone_matches(self.phone_field, search_term)
+        if by_phone is not None:
+            found |= queryset.filter(by_phone)
+        return found, may_have_duplicates
+
+
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "email", "phone", "appointment_count"]
+class ClientAdmin(SearchByPhone, admin.ModelAdmin):
+    form = ClientForm
+    list_display = ["last_name", "first_name", "email", "phone_number", "appointment_count"]
     search_fields = ["first_name", "last_name", "email", "phone"]
     fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
     inlines = [ClientAppointmentInline]
@@ -40,9 +58,9 @@ class ClientAdmin(admin.ModelAdmin):
 
     appointment_count = appointment_total
 
+    @admin.display(description="Phone", ordering="phone")
+    def phone_number(self, client: Client) -> str:
+        return phone_display(client.phone)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # clinical records keep their client (DOMAIN.md: retention)
-
-    def save_model(self, request, obj, form, change) -> None:
-        obj.email = obj.email.strip().lower()
-        super().save_model(request, obj, form, change)

@@ -314,7 +314,7 @@ def _new_clients(plan: _Plan, count: int) -> list[Client]:
                 first_name=first,
                 last_name=last,
                 email=f"{first}.{last}.{number}@example.com".lower(),
-                phone=f"(212) 555-{rng.randint(0, 9999):04d}",
+                phone=f"+1212555{rng.randint(0, 9999):04d}",  # E.164, as the site stores
                 date_of_birth=plan.today - datetime.timedelta(days=age_days),
                 created_at=joined,
                 updated_at=joined,

@@ -7,25 +7,19 @@ save_model() writes it."""
 import datetime
 
 from django import forms
-from django.contrib import admin
-from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from bookings.availability import Policy, to_instant
-from bookings.forms.fields import (
-    YES_NO,
-    add_service_errors,
-    no_control_characters,
-    phone_shape,
-    single_line,
-)
-from bookings.models import Appointment, Client, Review
-from bookings.services.appointments import appointment_validate
-from bookings.services.clients import ClientDetails
+from bookings.forms.fields import add_service_errors, no_control_characters, single_line
+from bookings.forms.intake import IntakeQuestions
+from bookings.models import Appointment, Client, Review, normalise_email
+from bookings.services.appointments import SLOT_TAKEN, appointment_validate
+from bookings.services.clients import ClientDetails, client_with_email
 from bookings.services.intake import ConsentGiven, IntakeAnswers, stored_intake
 from bookings.services.locks import hold_for_booking
 from bookings.services.reviews import review_reassign_problem
+from medspa.phones import PhoneField
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -43,7 +37,9 @@ class StartDateAndTime:
 
 
 class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
-    """Book by phone. The price, status, token and source are never typed in."""
+    """Book by phone, with the website's questions. The price, status, token and
+    source are never typed in. The questions follow the treatment posted, or the one
+    picked in the free-time finder (the form's initial data)."""
 
     treatment = forms.ModelChoiceField(queryset=Treatment.objects.active().order_by("kind", "name"))
     practitioner = forms.ModelChoiceField(
@@ -59,13 +55,10 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
         help_text="Book inside the online notice window (recorded in the history). "
         "Nothing overrides overlaps, qualifications or supervision.",
     )
+    # Set by "Returning client" above the form; for someone new the details typed
+    # below make their record.
     client_record = forms.ModelChoiceField(
-        queryset=Client.objects.all(),
-        required=False,
-        label="Client on record",
-        widget=AutocompleteSelect(Appointment._meta.get_field("client"), admin.site),
-        help_text="A client picked from the records: the visit joins their record at once. "
-        "For someone new, type their details below instead.",
+        queryset=Client.objects.all(), required=False, widget=forms.HiddenInput
     )
     first_name = forms.CharField(
         required=False, max_length=80, validators=[no_control_characters, single_line]
@@ -73,30 +66,32 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
     last_name = forms.CharField(
         required=False, max_length=80, validators=[no_control_characters, single_line]
     )
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(required=False, max_length=30, validators=[phone_shape])
+    email = forms.EmailField(
+        required=False, help_text="Optional. Without one, no mail is sent: tell them the time."
+    )
+    phone = PhoneField(required=False)
     notes = forms.CharField(
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[no_control_characters],
     )
-    # Medical treatments: the intake, asked on the phone.
-    date_of_birth = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    pregnant_or_breastfeeding = forms.ChoiceField(choices=YES_NO, required=False)
-    isotretinoin_last_6_months = forms.ChoiceField(choices=YES_NO, required=False)
-    blood_thinners = forms.ChoiceField(choices=YES_NO, required=False)
-    medications = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    allergies = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    conditions = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    consent_by_phone = forms.BooleanField(
-        label="Consent read to the client and given",
-        required=False,
-    )
 
     class Meta:
         model = Appointment
         fields: list[str] = []
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.chosen_treatment = treatment_asked_for(self.data or self.initial)
+        self.intake = None
+        if self.chosen_treatment is not None and self.chosen_treatment.is_medical:
+            self.intake = IntakeQuestions(self, self.chosen_treatment, every_answer_required=True)
+            self.fields["consent_by_phone"] = forms.BooleanField(
+                label="Consent read to the client and given",
+                required=self.chosen_treatment.requires_consent,
+                error_messages={"required": "Read the consent to the client and tick this."},
+            )
 
     def client_details(self) -> ClientDetails:
         record = self.cleaned_data.get("client_record")
@@ -105,31 +100,31 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
         return ClientDetails.from_form_data(self.cleaned_data)
 
     def intake_answers(self) -> IntakeAnswers | None:
-        data = self.cleaned_data
-        treatment = data.get("treatment")
-        if treatment is None or not treatment.is_medical or not data.get("date_of_birth"):
+        if self.intake is None or not self.cleaned_data.get("date_of_birth"):
             return None
-        return IntakeAnswers.from_form_data(data)
+        return self.intake.answers(self.cleaned_data)
 
     def consent(self) -> ConsentGiven:
         return ConsentGiven(given=bool(self.cleaned_data.get("consent_by_phone")))
 
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
     def clean(self):
         data = super().clean()
-        if data.get("client_record") is None:
-            for name in ("first_name", "last_name", "email", "phone"):
+        record = data.get("client_record")
+        if record is None:
+            for name in ("first_name", "last_name", "phone"):
                 if not data.get(name) and name not in self.errors:
-                    self.add_error(name, "Type this, or pick a client on record above.")
+                    self.add_error(name, "Type this, or find a returning client above.")
+            on_record = client_with_email(data.get("email", ""))
+            if on_record is not None:
+                self.add_error(
+                    "email",
+                    f"{on_record.full_name} is on record with this email: find them under "
+                    "“Returning client” above, or check the address.",
+                )
         treatment = data.get("treatment")
-        if treatment is not None and treatment.is_medical:
-            for name in (
-                "date_of_birth",
-                "pregnant_or_breastfeeding",
-                "isotretinoin_last_6_months",
-                "blood_thinners",
-            ):
-                if not data.get(name):
-                    self.add_error(name, "Ask this for a medical treatment.")
         if treatment is None or self.start is None or self.errors:
             return data
         # Held until save_model() books in the same transaction (the admin's).
@@ -144,8 +139,40 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
                 enforce_notice=not data.get("allow_short_notice"),
             )
         except ValidationError as error:
-            add_service_errors(self, error, renamed={"start": "start_time"})
+            add_service_errors(self, busy_not_taken(error), renamed={"start": "start_time"})
         return data
+
+
+def treatment_asked_for(data) -> Treatment | None:
+    """The active treatment a form's data (or initial data) names, if any."""
+    value = data.get("treatment")
+    value = getattr(value, "pk", value)
+    try:
+        return Treatment.objects.active().filter(pk=int(value)).first() if value else None
+    except (TypeError, ValueError):
+        return None
+
+
+def busy_not_taken(error: ValidationError) -> ValidationError:
+    """At the desk a time is typed or picked from the finder, not raced for online: a
+    busy time is busy, not "just taken"."""
+    if not hasattr(error, "error_dict"):
+        return error
+    return ValidationError(
+        {
+            field: [
+                ValidationError(BUSY_AT_THE_DESK, code="busy") if item.code == SLOT_TAKEN else item
+                for item in items
+            ]
+            for field, items in error.error_dict.items()
+        }
+    )
+
+
+BUSY_AT_THE_DESK = (
+    "That time is already booked for this practitioner. Use “Find a free time” to see "
+    "the times that are free."
+)
 
 
 class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
@@ -161,6 +188,10 @@ class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
     )
     allow_short_notice = forms.BooleanField(label="Allow short notice", required=False)
 
+    # What the free-time finder's link fills in (the admin sets `picked` from it).
+    PICKED = ("start_date", "start_time", "new_practitioner", "allow_short_notice")
+    picked: dict[str, str] = {}
+
     class Meta:
         model = Appointment
         fields: list[str] = []
@@ -171,6 +202,8 @@ class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
             local = timezone.localtime(self.instance.start)
             self.fields["start_date"].initial = local.date()
             self.fields["start_time"].initial = local.time()
+        for name, value in self.picked.items():
+            self.fields[name].initial = value
 
     def has_move(self) -> bool:
         return self.start != self.instance.start or bool(self.cleaned_data.get("new_practitioner"))
@@ -197,8 +230,56 @@ class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
                 enforce_notice=not data.get("allow_short_notice"),
             )
         except ValidationError as error:
-            add_service_errors(self, error, renamed={"start": "start_time"})
+            add_service_errors(self, busy_not_taken(error), renamed={"start": "start_time"})
         return data
+
+
+class ClientForm(forms.ModelForm):
+    """A client's record: the phone cleaned to E.164, the email to lower case."""
+
+    phone = PhoneField()
+
+    class Meta:
+        model = Client
+        fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
+
+    def clean_email(self) -> str:
+        return normalise_email(self.cleaned_data["email"])
+
+
+class FreeTimeFinderForm(forms.Form):
+    """What the front desk looks for: a treatment (or the appointment being moved),
+    a day, and a practitioner or anyone qualified."""
+
+    treatment = forms.ModelChoiceField(queryset=Treatment.objects.active().order_by("kind", "name"))
+    date = forms.DateField(label="Day", widget=forms.DateInput(attrs={"type": "date"}))
+    practitioner = forms.ModelChoiceField(
+        queryset=Practitioner.objects.active().select_related("role"),
+        required=False,
+        empty_label="Anyone qualified",
+    )
+    short_notice = forms.BooleanField(
+        label="Include times inside the online notice", required=False
+    )
+    # A returning client picked before the time: carried on to the booking form.
+    client = forms.ModelChoiceField(
+        queryset=Client.objects.all(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(self, *args, moving: Appointment | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if moving is not None:
+            del self.fields["treatment"], self.fields["client"]
+
+    def clean_date(self) -> datetime.date:
+        day = self.cleaned_data["date"]
+        today = timezone.localdate()
+        last = Policy.from_settings().last_bookable_day(timezone.now())
+        if not today <= day <= last:
+            raise ValidationError(
+                f"Choose a day from today to {last:%a %-d %b %Y}.", code="out_of_range"
+            )
+        return day
 
 
 class ReassignReviewForm(forms.ModelForm):

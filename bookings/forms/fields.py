@@ -22,11 +22,6 @@ no_control_characters = RegexValidator(
 single_line = RegexValidator(r"^[^\r\n]*$", "Please keep this on one line.")
 
 
-phone_shape = RegexValidator(
-    r"^\+?[0-9 ().\-]{7,25}$", "Please enter a phone number we can call, such as 212 555 0100."
-)
-
-
 def parse_start(value: str) -> datetime.datetime:
     """An ISO 8601 instant with its offset, as the availability JSON gives it, in UTC.
 

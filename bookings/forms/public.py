@@ -3,16 +3,11 @@
 from django import forms
 from django.core.validators import RegexValidator
 
-from bookings.forms.fields import (
-    YES_NO,
-    PractitionerField,
-    StartField,
-    no_control_characters,
-    phone_shape,
-    text_field,
-)
+from bookings.forms.fields import PractitionerField, StartField, no_control_characters, text_field
+from bookings.forms.intake import IntakeQuestions
 from bookings.services.clients import ClientDetails
 from bookings.services.intake import ConsentGiven, IntakeAnswers
+from medspa.phones import PhoneField
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -41,12 +36,7 @@ class BookingForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         help_text="Your confirmation and the link to change your booking go here.",
     )
-    phone = forms.CharField(
-        label="Phone",
-        max_length=30,
-        validators=[phone_shape],
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-    )
+    phone = PhoneField(label="Phone")
     notes = forms.CharField(
         label="Anything we should know? (optional)",
         required=False,
@@ -65,58 +55,7 @@ class BookingForm(forms.Form):
             self._add_intake_fields()
 
     def _add_intake_fields(self) -> None:
-        self.fields["date_of_birth"] = forms.DateField(
-            label="Date of birth",
-            widget=forms.DateInput(attrs={"type": "date", "autocomplete": "bday"}),
-            input_formats=["%Y-%m-%d"],
-            error_messages={
-                "required": "Please enter your date of birth.",
-                "invalid": "Please enter your date of birth as YYYY-MM-DD.",
-            },
-        )
-        questions = {
-            "pregnant_or_breastfeeding": "Are you pregnant or breastfeeding?",
-            "isotretinoin_last_6_months": (
-                "Have you taken isotretinoin (Accutane) in the last 6 months?"
-            ),
-            "blood_thinners": "Do you take blood thinners (including daily aspirin)?",
-        }
-        for name, label in questions.items():
-            self.fields[name] = forms.ChoiceField(
-                label=label,
-                choices=YES_NO,
-                widget=forms.RadioSelect,
-                error_messages={"required": "Please answer yes or no."},
-            )
-        standard = {"pregnant-or-breastfeeding", "isotretinoin-last-6-months", "blood-thinners"}
-        self.extra_questions = []
-        for rule in self.treatment.contraindication_rules.all():
-            code = rule.contraindication.code
-            if code in standard:
-                continue
-            name = "answer_" + code.replace("-", "_")
-            # Optional on the server (the contract's fields are the fixed ones); an
-            # unanswered question is flagged for the doctor instead.
-            self.fields[name] = forms.ChoiceField(
-                label=rule.contraindication.question,
-                choices=YES_NO,
-                # Browsers insist on an answer; a client that sends none gets a flag.
-                widget=forms.RadioSelect(attrs={"required": True}),
-                required=False,
-            )
-            self.extra_questions.append((name, code))
-        for name, label in [
-            ("medications", "Medications you take (optional)"),
-            ("allergies", "Allergies (optional)"),
-            ("conditions", "Skin or health conditions (optional)"),
-        ]:
-            self.fields[name] = forms.CharField(
-                label=label,
-                required=False,
-                max_length=2000,
-                validators=[no_control_characters],
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
+        self.intake = IntakeQuestions(self, self.treatment, every_answer_required=False)
         self.fields["consent"] = forms.BooleanField(
             label="I have read the consent above and agree to it.",
             error_messages={"required": "Please read the consent and tick the box to agree."},
@@ -131,14 +70,7 @@ class BookingForm(forms.Form):
     def intake_answers(self) -> IntakeAnswers | None:
         if not self.treatment.is_medical:
             return None
-        data = self.cleaned_data
-        return IntakeAnswers.from_form_data(
-            data,
-            extra_answers={
-                code: (data[name] == "yes") if data.get(name) else None
-                for name, code in self.extra_questions
-            },
-        )
+        return self.intake.answers(self.cleaned_data)
 
     def consent_given(self, ip_address: str | None, user_agent: str) -> ConsentGiven | None:
         if not self.treatment.is_medical:

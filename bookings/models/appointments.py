@@ -70,8 +70,8 @@ class Appointment(models.Model):
     )
     client_first_name = models.CharField(_("first name"), max_length=80)
     client_last_name = models.CharField(_("last name"), max_length=80)
-    client_email = models.EmailField(_("email"))
-    client_phone = models.CharField(_("phone"), max_length=30)
+    client_email = models.EmailField(_("email"), blank=True)  # a caller may have none
+    client_phone = models.CharField(_("phone"), max_length=30, help_text=_("Stored in E.164."))
     client_date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     email_proven_at = models.DateTimeField(_("email proven"), null=True, blank=True)
     treatment = models.ForeignKey(

@@ -10,12 +10,14 @@ def normalise_email(email: str) -> str:
 
 
 class Client(models.Model):
-    """A person who books. Found again by their normalised email; no account needed."""
+    """A person who books. Found again by their normalised email or, for someone who
+    books by phone without one, by phone (E.164) or name; no account needed."""
 
     first_name = models.CharField(_("first name"), max_length=80)
     last_name = models.CharField(_("last name"), max_length=80)
-    email = models.EmailField(_("email"), max_length=254, unique=True)
-    phone = models.CharField(_("phone"), max_length=30)
+    # Optional: not every caller has an address. Two records never share one.
+    email = models.EmailField(_("email"), max_length=254, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, help_text=_("Stored in E.164."))
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -29,6 +31,12 @@ class Client(models.Model):
                 condition=Q(email=models.functions.Lower(F("email"))),
                 name="client_email_normalised",
                 violation_error_message=_("Email addresses are stored in lower case."),
+            ),
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=~Q(email=""),
+                name="client_email_unique_when_present",
+                violation_error_message=_("Another client on record has this email."),
             ),
         ]
 

@@ -23,6 +23,7 @@ from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, IntakeAnswers, clinical_problems, record_intake
 from bookings.services.locks import lock_practitioners, treatment_as_stored
 from medspa.clock import staff_time
+from medspa.phones import INVALID_PHONE, phone_to_e164
 from practitioners.models import Practitioner
 from practitioners.supervision import supervising_physician
 from treatments.models import Treatment
@@ -102,7 +103,7 @@ def appointment_validate(
             errors["practitioner"] = [
                 "That practitioner does not perform this treatment. Please choose another."
             ]
-    effective_policy = policy if enforce_notice else _without_notice(policy)
+    effective_policy = policy if enforce_notice else policy.without_notice()
     if start <= now:
         # Checked first too: nothing is loaded for a past date (year 1 included).
         errors["start"] = ["That time has already passed. Please choose another time."]
@@ -177,15 +178,6 @@ def _explain(reasons: list[str]) -> ValidationError:
     )
 
 
-def _without_notice(policy: Policy) -> Policy:
-    return Policy(
-        zone=policy.zone,
-        slot_minutes=policy.slot_minutes,
-        min_notice=datetime.timedelta(0),
-        max_advance_days=policy.max_advance_days,
-    )
-
-
 def _same_form_again(submission_key: str | None) -> Appointment | None:
     """The appointment this very form already created (a double click, a retry).
 
@@ -220,6 +212,9 @@ def appointment_book(
     Mail is queued in the same transaction and sent after commit.
     """
     now = now or timezone.now()
+    phone = phone_to_e164(client.phone)
+    if phone is None:  # the forms check it first; this is every other caller's check
+        raise ValidationError({"phone": INVALID_PHONE})
     with transaction.atomic():
         lock_practitioners(treatment, practitioner)
         # The price, duration and rules as they are now, not as the caller loaded them.
@@ -255,7 +250,7 @@ def appointment_book(
                     client_first_name=client.first_name.strip(),
                     client_last_name=client.last_name.strip(),
                     client_email=normalise_email(client.email),
-                    client_phone=client.phone.strip(),
+                    client_phone=phone,
                     client_date_of_birth=intake.date_of_birth if intake else None,
                     treatment=treatment,
                     practitioner=plan.practitioner,

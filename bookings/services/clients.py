@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -74,9 +74,36 @@ def appointment_for_proof(token: str) -> Appointment | None:
     if not isinstance(data, dict) or not isinstance(data.get("appointment"), int):
         return None
     appointment = Appointment.objects.filter(pk=data["appointment"]).first()
-    if appointment is None or _email_digest(appointment.client_email) != data.get("email"):
+    if appointment is None or not appointment.client_email:
+        return None
+    if _email_digest(appointment.client_email) != data.get("email"):
         return None
     return appointment
+
+
+def client_with_email(email: str) -> Client | None:
+    """The record holding this address; None for no address (callers may have none)."""
+    email = normalise_email(email)
+    return Client.objects.filter(email=email).first() if email else None
+
+
+def client_record_for_caller(details: ClientDetails, date_of_birth: datetime.date | None) -> Client:
+    """A new record for someone the front desk books on the phone. The desk spoke to
+    them, as it does when it picks a record, so the booking joins it at once; an email
+    already on record is refused (the desk picks that record instead)."""
+    try:
+        with transaction.atomic():
+            return Client.objects.create(
+                first_name=details.first_name.strip(),
+                last_name=details.last_name.strip(),
+                email=normalise_email(details.email),
+                phone=details.phone,
+                date_of_birth=date_of_birth,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            {"email": "Another client on record has this email: pick them instead."}
+        ) from None
 
 
 def client_for_proven_email(appointment: Appointment) -> Client:
@@ -107,6 +134,8 @@ def appointment_prove_email(
             return appointment
         if appointment.status in Appointment.FREEING_STATUSES:
             raise ValidationError("This booking is no longer active.")
+        if not appointment.client_email:
+            raise ValidationError("This booking has no email to prove.")
         client = client_for_proven_email(appointment)
         appointment.client = client
         appointment.email_proven_at = now or timezone.now()

@@ -107,8 +107,11 @@ def _proof_url(appointment: Appointment) -> str:
     return settings.SITE_URL + path
 
 
-def queue(appointment: Appointment, kind: Kind) -> OutboundEmail:
-    """Queue one mail about `appointment` in the current transaction; send after commit."""
+def queue(appointment: Appointment, kind: Kind) -> OutboundEmail | None:
+    """Queue one mail about `appointment` in the current transaction; send after commit.
+    None for a client booked by phone without an email address: nothing to send."""
+    if not appointment.client_email:
+        return None
     context = _context(appointment, kind)
     email = OutboundEmail(
         to=appointment.client_email,

@@ -22,7 +22,9 @@ class Command(BaseCommand):
             reminder_sent_at__isnull=True,
             start__gt=now,
             start__lte=now + REMIND_WITHIN,
-        ).values_list("pk", flat=True)
+        )
+        # Booked by phone without an email: nothing to mail (texts come with a worker).
+        due = due.exclude(client_email="").values_list("pk", flat=True)
         reminders = []
         for appointment_id in list(due):
             with transaction.atomic():
