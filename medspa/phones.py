@@ -53,9 +53,8 @@ class PhoneField(forms.CharField):
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 30)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}))
         super().__init__(**kwargs)
-        self.widget.attrs.setdefault("type", "tel")
-        self.widget.attrs.setdefault("autocomplete", "tel")
 
     def clean(self, value) -> str:
         value = super().clean(value)

@@ -25,6 +25,7 @@ from bookings.services.appointment_changes import appointment_cancel, appointmen
 from bookings.services.locks import hold_schedules_of
 from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
 from medspa.clock import clock, staff_time
+from medspa.phones import phone_display
 
 STATUS_ACTIONS = {
     "checked_in": "Check in",
@@ -139,11 +140,13 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
 
     @admin.display(description="Booked for (as typed)")
     def booked_for(self, appointment: Appointment) -> str:
-        proof = "email proven" if appointment.client_id else "email not yet proven"
-        return (
-            f"{appointment.client_full_name}, {appointment.client_email}, "
-            f"{appointment.client_phone} ({proof})"
-        )
+        typed = [
+            appointment.client_full_name,
+            appointment.client_email,
+            phone_display(appointment.client_phone),
+        ]
+        link = "on record" if appointment.client_id else "email not yet proven"
+        return f"{', '.join(part for part in typed if part)} ({link})"
 
     # --- forms: the same rules as the site ---------------------------------------
 

@@ -18,6 +18,9 @@ from bookings.forms.desk import FreeTimeFinderForm
 from bookings.models import Appointment
 from bookings.selectors.booking import available_slots, qualified_practitioners
 
+# How far the finder looks for the next free day when the day asked has none.
+LOOK_AHEAD_DAYS = 14
+
 
 @dataclass(frozen=True)
 class PractitionerTimes:
@@ -50,6 +53,12 @@ class FreeTimeViews:
         found = None
         if form.is_valid():
             found = self._free_times(form.cleaned_data, moving)
+        if found:
+            day = found["day"]
+            found["previous_day"] = same_search_on(request, day - datetime.timedelta(days=1))
+            found["next_day"] = same_search_on(request, day + datetime.timedelta(days=1))
+            if found["next_free"]:
+                found["next_free_link"] = same_search_on(request, found["next_free"].date())
         context = {
             **self.admin_site.each_context(request),
             "title": f"Move {moving}" if moving else "Book by phone: find a free time",
@@ -77,6 +86,19 @@ class FreeTimeViews:
             ignore_appointment_id=moving.pk if moving else None,
             practitioners=practitioners,
         )
+        next_free = None
+        if not slots:
+            later = available_slots(
+                treatment,
+                first_day=choice["date"] + datetime.timedelta(days=1),
+                days=LOOK_AHEAD_DAYS,
+                now=timezone.now(),
+                policy=policy,
+                practitioner_id=wanted.pk if wanted else None,
+                ignore_appointment_id=moving.pk if moving else None,
+                practitioners=practitioners,
+            )
+            next_free = later[0].start.astimezone(policy.zone) if later else None
         by_practitioner: dict[int, PractitionerTimes] = {}
         for slot in slots:
             row = by_practitioner.setdefault(
@@ -90,6 +112,7 @@ class FreeTimeViews:
             "rows": list(by_practitioner.values()),
             "count": len(slots),
             "performers": len(practitioners),
+            "next_free": next_free,
         }
 
     @staticmethod
@@ -108,3 +131,9 @@ class FreeTimeViews:
                 picked["client"] = choice["client"].pk
             url = reverse("admin:bookings_appointment_add")
         return f"{url}?{urlencode(picked)}"
+
+
+def same_search_on(request: HttpRequest, day: datetime.date) -> str:
+    query = request.GET.copy()
+    query["date"] = day.isoformat()
+    return f"?{query.urlencode()}"

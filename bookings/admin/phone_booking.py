@@ -35,6 +35,7 @@ class PhoneBookingViews:
         initial = self.get_changeform_initial_data(request)
         extra_context = {
             **(extra_context or {}),
+            "title": "Book by phone: the client and their answers",
             "picked_client": Client.objects.filter(pk=initial.get("client_record")).first()
             if initial.get("client_record")
             else None,
@@ -131,6 +132,8 @@ class PhoneBookingViews:
 
     def response_add(self, request, obj, post_url_continue=None):
         messages.success(request, booked_message(obj))
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(reverse("admin:bookings_appointment_free_times"))
         return HttpResponseRedirect(reverse("admin:bookings_appointment_change", args=[obj.pk]))
 
 
