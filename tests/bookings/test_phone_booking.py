@@ -4,14 +4,19 @@ pre-selected, phones in E.164, email optional, and the confirmation after saving
 
 import datetime
 import importlib
+import io
 import re
 
 import pytest
+import time_machine
 from django.apps import apps as django_apps
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Appointment, Client, Intake, OutboundEmail
+from bookings.services.appointment_changes import appointment_cancel
 from bookings.services.appointments import appointment_book
 from tests.factories import ContraindicationFactory, TreatmentContraindicationFactory, UserFactory
 from tests.page_forms import form_data
@@ -357,3 +362,33 @@ def test_the_migration_rewrites_stored_numbers_in_e164(spa):
         "+442079460958",
         "12345",
     ]
+
+
+def test_no_mail_and_no_reminder_for_a_client_without_email(spa, settings):
+    """Mail goes only where there is an address: the booking, its reminder and its
+    cancellation queue nothing, and nothing fails."""
+    booked = appointment_book(
+        treatment=spa.facial,
+        practitioner=spa.esthetician,
+        start=at(next_working_day(), 10),
+        client=client_details(email=""),
+    )
+    settings.BOOKING_MIN_NOTICE_HOURS = 0
+    with time_machine.travel(booked.start - datetime.timedelta(hours=5), tick=False):
+        call_command("send_reminders", stdout=io.StringIO())
+        appointment_cancel(appointment=booked, by_client=False)
+    assert not OutboundEmail.objects.exists()
+    booked.refresh_from_db()
+    assert booked.status == "cancelled" and booked.reminder_sent_at is None
+
+
+def test_the_writer_refuses_a_number_nobody_can_call_whoever_calls_it(spa):
+    with pytest.raises(ValidationError) as refused:
+        appointment_book(
+            treatment=spa.facial,
+            practitioner=spa.esthetician,
+            start=at(next_working_day(), 10),
+            client=client_details(phone="12345"),
+        )
+    assert "phone" in refused.value.message_dict
+    assert not Appointment.objects.exists()
