@@ -1,12 +1,13 @@
-"""Times as people read them: always on the spa's clock (TIME_ZONE), one format per
-kind of screen. Times are stored in UTC; nothing a person reads is.
+"""Times as people read them: always on the spa's clock (TIME_ZONE), one way per kind
+of screen. Times are stored in UTC; nothing a person reads is.
 
-- staff screens (the admin, history, messages, the portals): `staff_time` for a moment,
-  `staff_date` for a day (the admin's own date displays use the same formats:
-  medspa/formats/en/formats.py), `clock` for the time alone next to a day already shown
-- client pages and mail: `client_date`, `client_time`, `client_when` (both), and
-  `client_day` where a day must fit on a button
-- exports (CSV, for spreadsheets): `export_time`
+- the time of day, everywhere a person reads it: `clock` ("2:00 PM")
+- staff screens (the admin, history, messages, the doctor's and practitioners'
+  portals): `staff_time` for a moment, `staff_date` for a day; the admin's own date
+  displays use the same formats (medspa/formats/en/formats.py)
+- client pages and mail: `client_date`, `client_when` (date and time), `client_day`
+  where a day must fit on a button, and `relative_day` ("today", "tomorrow")
+- exports (CSV, for spreadsheets): `export_time`, `export_clock`
 
 Templates reach the same functions through the `spa_formats` filters
 (treatments/templatetags/spa_formats.py).
@@ -18,12 +19,11 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import dateformat
 
-STAFF_DATETIME = "D d M Y, H:i"  # Mon 09 Mar 2026, 14:00
-STAFF_DATE = "d M Y"  # 09 Mar 2026
-STAFF_CLOCK = "H:i"  # 14:00
-CLIENT_DATE = "l j F Y"  # Monday 9 March 2026
-CLIENT_DAY = "D j M"  # Mon 9 Mar
-CLIENT_CLOCK = "g:i A"  # 2:00 PM
+CLOCK = "g:i A"  # 2:00 PM
+STAFF_DATE = "D j M Y"  # Tue 8 Jun 2027
+STAFF_DATETIME = f"{STAFF_DATE}, {CLOCK}"  # Tue 8 Jun 2027, 2:00 PM
+CLIENT_DATE = "l j F Y"  # Tuesday 8 June 2027
+CLIENT_DAY = "D j M"  # Tue 8 Jun
 
 
 def spa_local(moment: datetime.datetime) -> datetime.datetime:
@@ -48,7 +48,7 @@ def staff_date(day: datetime.date | datetime.datetime) -> str:
 
 
 def clock(moment: datetime.datetime | datetime.time) -> str:
-    return dateformat.time_format(_time(moment), STAFF_CLOCK)
+    return dateformat.time_format(_time(moment), CLOCK)
 
 
 def client_date(day: datetime.date | datetime.datetime) -> str:
@@ -59,13 +59,24 @@ def client_day(day: datetime.date | datetime.datetime) -> str:
     return dateformat.format(_day(day), CLIENT_DAY)
 
 
-def client_time(moment: datetime.datetime | datetime.time) -> str:
-    return dateformat.time_format(_time(moment), CLIENT_CLOCK)
-
-
 def client_when(moment: datetime.datetime) -> str:
-    return f"{client_date(moment)}, {client_time(moment)}"
+    return f"{client_date(moment)}, {clock(moment)}"
 
 
 def export_time(moment: datetime.datetime | None) -> str:
     return spa_local(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def export_clock(moment: datetime.datetime) -> str:
+    return spa_local(moment).strftime("%H:%M")
+
+
+def relative_day(moment: datetime.datetime, now: datetime.datetime) -> str:
+    """ "today", "tomorrow" or "on Monday 9 March 2026", by the spa's calendar (so a
+    daylight-saving day and a mail written at 11:50 pm both get it right)."""
+    days = (spa_local(moment).date() - spa_local(now).date()).days
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    return f"on {client_date(moment)}"

@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, Review
@@ -76,9 +77,10 @@ def status_change_problem(
     if status == Status.CHECKED_IN:
         opens = check_in_opens(appointment)
         if now < opens:
+            minutes = settings.CHECK_IN_OPENS_MINUTES
             return (
                 f"Check-in opens at {clock(opens)}, "
-                f"{settings.CHECK_IN_OPENS_MINUTES} minutes before the start."
+                f"{minutes} minute{pluralize(minutes)} before the start."
             )
         if timezone.localtime(now).date() > start.date():
             return "The visit's day is over: mark it a no-show or cancel it."

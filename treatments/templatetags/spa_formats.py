@@ -36,7 +36,6 @@ for _name in (
     "clock",
     "client_date",
     "client_day",
-    "client_time",
     "client_when",
 ):
     register.filter(_name, _or_blank(getattr(clock, _name)))
