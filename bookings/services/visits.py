@@ -31,6 +31,12 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.NO_SHOW: set(),
     Status.DECLINED: set(),
 }
+# What each step of the visit writes in the appointment's history.
+EVENTS = {
+    Status.CHECKED_IN: AppointmentEvent.Action.CHECKED_IN,
+    Status.COMPLETED: AppointmentEvent.Action.COMPLETED,
+    Status.NO_SHOW: AppointmentEvent.Action.NO_SHOW,
+}
 VERBS = {
     Status.CHECKED_IN: "checked in",
     Status.COMPLETED: "completed",
@@ -119,10 +125,5 @@ def appointment_set_status(
         previous = current.get_status_display()
         current.status = status
         current.save(update_fields=["status", "updated_at"])
-        record_event(
-            current,
-            AppointmentEvent.Action.STATUS,
-            by,
-            f"{previous} to {current.get_status_display()}",
-        )
+        record_event(current, EVENTS[status], by, f"from {previous}")
     return current
