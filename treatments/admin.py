@@ -113,7 +113,16 @@ class TreatmentAdmin(admin.ModelAdmin):
         (None, {"fields": ["category", "kind", "name", "slug", "is_active", "display_order"]}),
         (
             gettext_lazy("For the client"),
-            {"fields": ["summary", "description", "what_to_expect", "image", "image_alt"]},
+            {
+                "fields": [
+                    "summary",
+                    "description",
+                    "what_to_expect",
+                    "suitability",
+                    "image",
+                    "image_alt",
+                ]
+            },
         ),
         (
             gettext_lazy("Time and price"),

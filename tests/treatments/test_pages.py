@@ -268,9 +268,10 @@ def test_medical_detail_explains_supervision_intake_consent_and_exam(client):
     assert "medical intake" in html
     assert "written consent" in html
     assert "good-faith exam" in html
-    assert "not suitable if" in html
-    assert html.index("not suitable if") < html.index("Pregnancy or breastfeeding")
-    assert html.index("you can still book") < html.index("Taking blood thinners")
+    assert "can't book it online if any of these apply" in html
+    assert html.index("can't book it online") < html.index("Pregnancy or breastfeeding")
+    assert html.index("you can book online") < html.index("Taking blood thinners")
+    assert "not suitable if" not in html and "still book" not in html
     assert_csp_friendly(html)
 
 
