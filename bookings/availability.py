@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.template.defaultfilters import pluralize
 
 UTC = datetime.UTC
 TAKEN_MESSAGE = "That time was just taken. Please choose another time."
@@ -290,18 +291,21 @@ def slot_problem(
         return "That time has already passed. Please choose another time."
     if start < earliest_start(now, policy):
         hours = int(policy.min_notice.total_seconds() // 3600)
+        notice = pluralize(hours, "'s,s'")  # 1 hour's, 2 hours'
         return (
-            f"Online bookings need at least {hours} hours' notice. "
+            f"Online bookings need at least {hours} hour{notice} notice. "
             "Please choose a later time or call us."
         )
     if day > policy.last_bookable_day(now):
         return (
-            f"We take online bookings up to {policy.max_advance_days} days ahead. "
+            f"We take online bookings up to {policy.max_advance_days} "
+            f"day{pluralize(policy.max_advance_days)} ahead. "
             "Please choose an earlier date."
         )
     if not on_grid(start, policy) or not wall_clock_exists(day, local.time(), zone):
         return (
-            f"Appointments start every {policy.slot_minutes} minutes. "
+            f"Appointments start every {policy.slot_minutes} "
+            f"minute{pluralize(policy.slot_minutes)}. "
             "Please choose one of the times offered."
         )
     if local.fold == 1:

@@ -179,6 +179,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
+# Dates the admin prints by itself read like the rest of the staff screens (medspa/clock.py).
+FORMAT_MODULE_PATH = ["medspa.formats"]
 
 # Static files and uploads.
 STATIC_URL = "/static/"

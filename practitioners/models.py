@@ -134,7 +134,7 @@ class WorkingHours(models.Model):
 
     def __str__(self) -> str:
         return (
-            f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+            f"{self.get_weekday_display()} {clock(self.starts_at)} to {clock(self.ends_at)}"
             if self.starts_at and self.ends_at
             else self.get_weekday_display()
         )

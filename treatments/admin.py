@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from medspa.money import money
 from treatments.clinical_rules import (
     CLINICAL_FIELDS,
     clinical_rules_of,
@@ -96,7 +97,7 @@ class TreatmentAdmin(admin.ModelAdmin):
         "kind",
         "duration_minutes",
         "buffer_minutes",
-        "price",
+        "price_shown",
         "is_active",
         "display_order",
         "thumbnail",
@@ -112,7 +113,16 @@ class TreatmentAdmin(admin.ModelAdmin):
         (None, {"fields": ["category", "kind", "name", "slug", "is_active", "display_order"]}),
         (
             gettext_lazy("For the client"),
-            {"fields": ["summary", "description", "what_to_expect", "image", "image_alt"]},
+            {
+                "fields": [
+                    "summary",
+                    "description",
+                    "what_to_expect",
+                    "suitability",
+                    "image",
+                    "image_alt",
+                ]
+            },
         ),
         (
             gettext_lazy("Time and price"),
@@ -169,6 +179,10 @@ class TreatmentAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change) -> None:
         super().save_related(request, form, formsets, change)
         record_clinical_rule_changes(form.instance, form.clinical_rules_before, request.user)
+
+    @admin.display(description=gettext_lazy("price"), ordering="price")
+    def price_shown(self, treatment: Treatment) -> str:
+        return money(treatment.price)
 
     @admin.display(description=gettext_lazy("image"))
     def thumbnail(self, treatment: Treatment) -> str:

@@ -1,7 +1,7 @@
 """A treatment's clinical rules belong to the medical director: who may perform it,
 whether it needs a good-faith exam or written consent, the minimum age, its kind, the
-chart it gets and its contraindications. Everyone else reads them; every change is
-kept (ClinicalRuleChange)."""
+chart it gets, its contraindications and what its page says about who it suits.
+Everyone else reads them; every change is kept (ClinicalRuleChange)."""
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -15,6 +15,7 @@ CLINICAL_FIELDS = [
     "requires_consent",
     "minimum_age",
     "consent_text",
+    "suitability",
     "charting",
 ]
 NONE = "(none)"

@@ -73,6 +73,7 @@ class TreatmentForm(ProcessedImagesFormMixin, forms.ModelForm):
             "summary",
             "description",
             "what_to_expect",
+            "suitability",
             "image",
             "image_alt",
             "duration_minutes",

@@ -122,6 +122,14 @@ class Treatment(models.Model):
     summary = models.CharField(_("summary"), max_length=240)
     description = models.TextField(_("description"))
     what_to_expect = models.TextField(_("what to expect"), blank=True)
+    suitability = models.TextField(
+        _("is it right for you?"),
+        blank=True,
+        help_text=_(
+            "Who this treatment suits and who should wait or choose another, written for "
+            "this treatment; the page lists its contraindications below it."
+        ),
+    )
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), validators=[MinValueValidator(5), MaxValueValidator(480)]
     )

@@ -17,7 +17,7 @@ from bookings.models import Appointment, MedicalAuditLog, Review
 from bookings.selectors.day_schedule import day_schedule
 from bookings.services.records import log_reads
 from bookings.services.visits import status_change_problem
-from medspa.clock import clock, export_time
+from medspa.clock import export_clock, export_time
 from medspa.spreadsheets import csv_download
 from practitioners.models import EXPIRY_WARNING_DAYS, Practitioner, SupervisionAgreement
 
@@ -161,7 +161,7 @@ class DayViews:
         rows = [
             [
                 export_time(a.start),
-                clock(a.end),
+                export_clock(a.end),
                 a.client_full_name,
                 a.client_email,
                 a.client_phone,

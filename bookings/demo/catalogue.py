@@ -79,6 +79,8 @@ class TreatmentSpec:
     summary: str
     description: str
     what_to_expect: str
+    # "Is it right for you?" on the treatment's page, written for this treatment.
+    suitability: str
     duration_minutes: int
     buffer_minutes: int
     price: Decimal

@@ -258,6 +258,7 @@ def _treatment_fields(
         "summary": spec.summary,
         "description": spec.description,
         "what_to_expect": spec.what_to_expect,
+        "suitability": spec.suitability,
         "duration_minutes": spec.duration_minutes,
         "buffer_minutes": spec.buffer_minutes,
         "price": spec.price,

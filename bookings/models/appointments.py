@@ -192,7 +192,11 @@ class AppointmentEvent(models.Model):
         CREATED = "created", _("booked")
         MOVED = "moved", _("moved")
         CANCELLED = "cancelled", _("cancelled")
+        # Kept for entries written before the visit's steps had their own actions.
         STATUS = "status", _("status changed")
+        CHECKED_IN = "checked_in", _("checked in")
+        COMPLETED = "completed", _("completed")
+        NO_SHOW = "no_show", _("no-show")
         REVIEWED = "reviewed", _("reviewed")
         NOTICE_WAIVED = "notice_waived", _("short notice allowed")
         EMAIL_PROVEN = "email_proven", _("email proven")
@@ -222,6 +226,9 @@ class AppointmentEvent(models.Model):
                         "moved",
                         "cancelled",
                         "status",
+                        "checked_in",
+                        "completed",
+                        "no_show",
                         "reviewed",
                         "notice_waived",
                         "email_proven",

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from bookings.models.appointments import Appointment
 from bookings.models.clients import Client
+from medspa.clock import staff_date
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -177,7 +178,8 @@ class GoodFaithExam(models.Model):
 
     def __str__(self) -> str:
         examined = self.client or f"the client of appointment {self.appointment_id}"
-        return f"GFE for {examined} by {self.examiner.display_name} ({self.performed_on})"
+        on = staff_date(self.performed_on)
+        return f"GFE for {examined} by {self.examiner.display_name} ({on})"
 
 
 class TreatmentRecord(models.Model):

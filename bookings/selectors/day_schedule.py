@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from bookings.availability import Interval, Policy, block_instants, day_bounds
 from bookings.models import Appointment
+from medspa.clock import clock
 from practitioners.models import Practitioner, TimeOff
 
 ROW_MINUTES = 15
@@ -118,7 +119,7 @@ def day_schedule(
     last = max(ends, default=closing)
     row_count = max(1, _rows_until(last, first))
     times = [first + datetime.timedelta(minutes=ROW_MINUTES * n) for n in range(row_count)]
-    rows = [ScheduleRow(label=t.astimezone(zone).strftime("%H:%M")) for t in times]
+    rows = [ScheduleRow(label=clock(t)) for t in times]
 
     for practitioner in practitioners:
         column = _column(

@@ -6,6 +6,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from bookings.availability import Policy
@@ -60,8 +61,9 @@ def _refuse_online_change(appointment: Appointment, now: datetime.datetime) -> N
             "changed online. Please call us."
         )
     if now >= cancellation_deadline(appointment):
+        hours = settings.CANCELLATION_NOTICE_HOURS
         raise ValidationError(
-            f"Changes online close {settings.CANCELLATION_NOTICE_HOURS} hours before the "
+            f"Changes online close {hours} hour{pluralize(hours)} before the "
             "appointment. Please call us."
         )
 

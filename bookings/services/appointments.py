@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
@@ -111,7 +112,8 @@ def appointment_validate(
     elif day > policy.last_bookable_day(now):
         # Checked first: nothing is loaded for a date that far out (year 9999 included).
         errors["start"] = [
-            f"We take online bookings up to {policy.max_advance_days} days ahead. "
+            f"We take online bookings up to {policy.max_advance_days} "
+            f"day{pluralize(policy.max_advance_days)} ahead. "
             "Please choose an earlier date."
         ]
         candidates = []

@@ -71,9 +71,9 @@ def exam_at_visit_record(
             appointment.save(update_fields=["status", "updated_at"])
             record_event(
                 appointment,
-                AppointmentEvent.Action.STATUS,
+                AppointmentEvent.Action.COMPLETED,
                 user,
-                "checked in to completed: not cleared at the good-faith exam, no treatment",
+                "from checked in: not cleared at the good-faith exam, no treatment",
             )
             messages.queue(appointment, messages.Kind.NOT_CLEARED)
     return exam

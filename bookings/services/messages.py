@@ -20,6 +20,7 @@ from django.utils.dateformat import format as date_format
 from bookings.models import Appointment, OutboundEmail, Review
 from bookings.selectors.calendar_file import appointment_ics
 from bookings.services.clients import email_proof_token
+from medspa.clock import client_when, relative_day, spa_local
 
 logger = logging.getLogger(__name__)
 
@@ -60,19 +61,36 @@ SUBJECTS = {
     Kind.DECLINED: "About your appointment request",
     Kind.CANCELLED: "Your appointment is cancelled",
     Kind.RESCHEDULED: "Your appointment has moved",
-    Kind.REMINDER: "Reminder: your appointment tomorrow",
+    Kind.REMINDER: "Reminder: your appointment {day}",
     Kind.NOT_CLEARED: "About your visit today",
 }
 
 
 # Kinds whose mail carries the calendar file (the appointment is on).
 WITH_CALENDAR = {Kind.CONFIRMED, Kind.APPROVED, Kind.RESCHEDULED, Kind.REMINDER}
+# What _write sets, saved again when a retry rewrites a reminder.
+REWRITTEN = ["subject", "body", "html_body"]
 # The first mail of an online booking carries the link that proves its email.
 ASKS_FOR_PROOF = {Kind.CONFIRMED, Kind.REQUEST_RECEIVED}
 
 
-def _context(appointment: Appointment, kind: Kind) -> dict[str, object]:
-    when = timezone.localtime(appointment.start, timezone.get_current_timezone())
+def _changes_online_until(
+    appointment: Appointment, now: datetime.datetime
+) -> datetime.datetime | None:
+    """The last moment the client may cancel or move online, while that is still ahead."""
+    # Imported here: appointment_changes queues its mail through this module.
+    from bookings.services.appointment_changes import (
+        appointment_can_change_online,
+        cancellation_deadline,
+    )
+
+    if not appointment_can_change_online(appointment, now):
+        return None
+    return cancellation_deadline(appointment)
+
+
+def _context(appointment: Appointment, kind: Kind, now: datetime.datetime) -> dict[str, object]:
+    until = _changes_online_until(appointment, now)
     return {
         "appointment": appointment,
         # What was typed for this booking, never a stored record's (services/clients.py).
@@ -80,7 +98,14 @@ def _context(appointment: Appointment, kind: Kind) -> dict[str, object]:
         # Medical treatments are never named in mail (read on shared phones).
         "title": appointment.public_title,
         # Formatted once for both the text and the HTML part.
-        "when_text": f"{date_format(when, 'l j F Y, g:i A')} ({date_format(when, 'T')})",
+        "when_text": f"{client_when(appointment.start)} "
+        f"({date_format(spa_local(appointment.start), 'T')})",
+        # "today", "tomorrow" or "on Monday 9 March 2026": on the spa's calendar, from
+        # the moment the mail is written (a reminder is written again when it is retried).
+        "day": relative_day(appointment.start, now),
+        # Offered only while the online change window is open (the same rule as the
+        # manage page); after that the mail says to call.
+        "changes_online_until": client_when(until) if until else "",
         # A doctor's name on a lock screen hints at a medical visit: medical mail omits it.
         "practitioner_name": ""
         if appointment.is_medical
@@ -107,22 +132,29 @@ def _proof_url(appointment: Appointment) -> str:
     return settings.SITE_URL + path
 
 
-def queue(appointment: Appointment, kind: Kind) -> OutboundEmail | None:
+def _write(email: OutboundEmail, appointment: Appointment, kind: Kind, now: datetime.datetime):
+    """The subject and both parts, as of `now`."""
+    context = _context(appointment, kind, now)
+    email.subject = f"{SUBJECTS[kind].format(**context)} - {settings.SPA_NAME}"
+    email.body = render_to_string(f"emails/{kind}.txt", context)
+    email.html_body = render_to_string(f"emails/{kind}.html", context)
+
+
+def queue(
+    appointment: Appointment, kind: Kind, now: datetime.datetime | None = None
+) -> OutboundEmail | None:
     """Queue one mail about `appointment` in the current transaction; send after commit.
     None for a client booked by phone without an email address: nothing to send."""
     if not appointment.client_email:
         return None
-    context = _context(appointment, kind)
     email = OutboundEmail(
         to=appointment.client_email,
-        subject=f"{SUBJECTS[kind]} - {settings.SPA_NAME}",
-        body=render_to_string(f"emails/{kind}.txt", context),
-        html_body=render_to_string(f"emails/{kind}.html", context),
         calendar=appointment_ics(appointment) if kind in WITH_CALENDAR else "",
         appointment=appointment,
         kind=str(kind),
         next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE,
     )
+    _write(email, appointment, kind, now or timezone.now())
     email.save(force_insert=True)
     transaction.on_commit(lambda: _first_attempt(email))
     return email
@@ -185,6 +217,10 @@ def send_one(email_id: int, now: datetime.datetime) -> bool:
         )
         if email is None:
             return False
+        if email.kind == Kind.REMINDER and email.appointment_id is not None:
+            # "Tomorrow" written yesterday would be wrong today, and the change window
+            # may have closed meanwhile.
+            _write(email, email.appointment, Kind.REMINDER, now)
         email.attempts += 1
         try:
             _message(email).send()
@@ -195,12 +231,14 @@ def send_one(email_id: int, now: datetime.datetime) -> bool:
                 email.state = OutboundEmail.State.FAILED
             else:
                 email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
-            email.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+            email.save(
+                update_fields=[*REWRITTEN, "attempts", "last_error", "state", "next_attempt_at"]
+            )
             return False
         email.state = OutboundEmail.State.SENT
         email.sent_at = timezone.now()
         email.last_error = ""
-        email.save(update_fields=["attempts", "state", "sent_at", "last_error"])
+        email.save(update_fields=[*REWRITTEN, "attempts", "state", "sent_at", "last_error"])
         return True
 
 

@@ -11,6 +11,7 @@ import datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, Review
@@ -29,6 +30,12 @@ TRANSITIONS: dict[str, set[str]] = {
     Status.CANCELLED: set(),
     Status.NO_SHOW: set(),
     Status.DECLINED: set(),
+}
+# What each step of the visit writes in the appointment's history.
+EVENTS = {
+    Status.CHECKED_IN: AppointmentEvent.Action.CHECKED_IN,
+    Status.COMPLETED: AppointmentEvent.Action.COMPLETED,
+    Status.NO_SHOW: AppointmentEvent.Action.NO_SHOW,
 }
 VERBS = {
     Status.CHECKED_IN: "checked in",
@@ -76,9 +83,10 @@ def status_change_problem(
     if status == Status.CHECKED_IN:
         opens = check_in_opens(appointment)
         if now < opens:
+            minutes = settings.CHECK_IN_OPENS_MINUTES
             return (
                 f"Check-in opens at {clock(opens)}, "
-                f"{settings.CHECK_IN_OPENS_MINUTES} minutes before the start."
+                f"{minutes} minute{pluralize(minutes)} before the start."
             )
         if timezone.localtime(now).date() > start.date():
             return "The visit's day is over: mark it a no-show or cancel it."
@@ -117,10 +125,5 @@ def appointment_set_status(
         previous = current.get_status_display()
         current.status = status
         current.save(update_fields=["status", "updated_at"])
-        record_event(
-            current,
-            AppointmentEvent.Action.STATUS,
-            by,
-            f"{previous} to {current.get_status_display()}",
-        )
+        record_event(current, EVENTS[status], by, f"from {previous}")
     return current

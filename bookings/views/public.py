@@ -23,6 +23,7 @@ from bookings.forms.public import BookingForm, RescheduleForm
 from bookings.models import Appointment
 from bookings.selectors.booking import available_slots, bookable_treatment, qualified_practitioners
 from bookings.selectors.calendar_file import appointment_ics
+from bookings.selectors.history import client_history
 from bookings.selectors.time_picker import build_picker, nearest_free_times
 from bookings.services.appointment_changes import (
     appointment_can_change_online,
@@ -274,6 +275,7 @@ def manage(request: HttpRequest, appointment: Appointment) -> HttpResponse:
             "appointment": appointment,
             "can_change": appointment_can_change_online(appointment),
             "deadline": cancellation_deadline(appointment),
+            "history": client_history(appointment),
         },
     )
 

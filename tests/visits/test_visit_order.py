@@ -39,11 +39,11 @@ def _set(appointment, status, now):
 
 def test_at_3_am_an_11_oclock_visit_can_be_neither_checked_in_nor_completed(facial):
     three_am = at(DAY, 3)
-    with pytest.raises(ValidationError, match="Check-in opens at 10:00, 60 minutes before"):
+    with pytest.raises(ValidationError, match="Check-in opens at 10:00 AM, 60 minutes before"):
         _set(facial, "checked_in", three_am)
     with pytest.raises(ValidationError, match="Check the client in first"):
         _set(facial, "completed", three_am)
-    with pytest.raises(ValidationError, match="once the visit has started, at 11:00"):
+    with pytest.raises(ValidationError, match="once the visit has started, at 11:00 AM"):
         _set(facial, "no_show", three_am)
     facial.refresh_from_db()
     assert facial.status == "confirmed"
@@ -102,9 +102,9 @@ def test_the_admin_offers_only_what_is_allowed_now_and_says_why(client, facial):
         page = client.get(url).content.decode()
         day = client.get(f"/admin/bookings/appointment/day/?date={DAY}").content.decode()
     assert 'disabled aria-describedby="why-checked_in"' in page
-    assert "Check-in opens at 10:00, 60 minutes before the start." in page
+    assert "Check-in opens at 10:00 AM, 60 minutes before the start." in page
     assert (
-        "Check-in opens at 10:00" in day
+        "Check-in opens at 10:00 AM" in day
         and 'value="checked_in"' not in day.split("Check-in opens")[0][-400:]
     )
     with time_machine.travel(at(DAY, 10, 15), tick=False):

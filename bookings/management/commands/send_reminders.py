@@ -41,7 +41,7 @@ class Command(BaseCommand):
                 )
                 if appointment is None:
                     continue
-                reminders.append(messages.queue(appointment, messages.Kind.REMINDER))
+                reminders.append(messages.queue(appointment, messages.Kind.REMINDER, now=now))
                 appointment.reminder_sent_at = now
                 appointment.save(update_fields=["reminder_sent_at", "updated_at"])
             # Each reminder is sent as its transaction commits; a failure stays queued.
