@@ -25,6 +25,7 @@ from bookings.services.appointment_changes import appointment_cancel, appointmen
 from bookings.services.locks import hold_schedules_of
 from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
 from medspa.clock import clock, staff_time
+from medspa.money import money
 from medspa.phones import phone_display
 
 STATUS_ACTIONS = {
@@ -87,7 +88,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         "practitioner",
         "when",
         "status",
-        "price",
+        "price_as_booked",
         "source",
         "supervising_doctor",
         "review_status",
@@ -133,6 +134,10 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         start = timezone.localtime(appointment.start)
         end = timezone.localtime(appointment.end)
         return f"{staff_time(start)} to {clock(end)}"
+
+    @admin.display(description="Price as booked")
+    def price_as_booked(self, appointment: Appointment) -> str:
+        return money(appointment.price)
 
     @admin.display(description="Supervising physician")
     def supervising_doctor(self, appointment: Appointment) -> str:

@@ -130,11 +130,14 @@ class DayViews:
         schedule = day_schedule(day, page=request.GET.get("page"))
         now = timezone.now()
         for row in schedule.rows:
-            for cell in row.cells:
+            # A row has one cell per practitioner, in the columns' order.
+            for practitioner, cell in zip(schedule.practitioners, row.cells, strict=True):
                 if cell is not None and cell.appointment is not None:  # Check in, or why not
                     cell.check_in_problem = status_change_problem(
                         cell.appointment, "checked_in", now
                     )
+                    # Named on the phone's list, where no column header says who.
+                    cell.appointment.practitioner = practitioner
         context = {
             **self.admin_site.each_context(request),
             "title": f"Day schedule: {day:%A %d %B %Y}",

@@ -20,10 +20,11 @@ from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models.fields.files import FieldFile
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from bookings.demo import catalogue, pictures
+from bookings.demo import catalogue, pictures, week
 from bookings.demo.catalogue import (
     AgreementSpec,
     DemoDataError,
@@ -31,6 +32,7 @@ from bookings.demo.catalogue import (
     Spa,
     TreatmentSpec,
 )
+from bookings.models import Appointment, Client
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
 from treatments.images import process_upload
 from treatments.models import (
@@ -51,7 +53,14 @@ SUMMARY_MODELS = (
     WorkingHours,
     TimeOff,
     SupervisionAgreement,
+    Client,
+    Appointment,
 )
+
+# The demo week's clients are not real (example.com): their mail is handed to Django's
+# dummy backend when the seed commits, so a first `make run` does not print a week of
+# mail to the console, nor a staging server mail example.com through its SMTP relay.
+DEMO_MAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
 
 
 @dataclass
@@ -105,8 +114,15 @@ def totp_key_hex(secret: str) -> str:
     return key.hex()
 
 
-def seed_demo(*, password: str, totp_secret: str, today: datetime.date | None = None) -> SeedResult:
-    """Create whatever of the demo spa (spa.yaml) is missing, in one transaction."""
+def seed_demo(
+    *,
+    password: str,
+    totp_secret: str,
+    today: datetime.date | None = None,
+    with_week: bool = True,
+) -> SeedResult:
+    """Create whatever of the demo spa (spa.yaml) is missing, in one transaction; with
+    `with_week`, a week of appointments around today too (bookings/demo/week.py)."""
     run = _Run(
         spa=catalogue.spa(),
         today=today or timezone.localdate(),
@@ -114,14 +130,21 @@ def seed_demo(*, password: str, totp_secret: str, today: datetime.date | None = 
         totp_key_hex=totp_key_hex(totp_secret),
         result=SeedResult(),
     )
-    with _remove_files_on_failure(run), transaction.atomic():
+    # The mail setting wraps the transaction: the mail is sent when it commits.
+    with (
+        _remove_files_on_failure(run),
+        override_settings(EMAIL_BACKEND=DEMO_MAIL_BACKEND),
+        transaction.atomic(),
+    ):
         roles = _roles(run.spa)
         groups = set_up_groups(not_granted=run.result.warnings, spa=run.spa)
         contraindications = _seed_contraindications(run)
         treatments = _seed_treatments(run, contraindications, roles)
-        _seed_staff_users(run, groups)
+        desk = _seed_staff_users(run, groups)
         practitioners = _seed_practitioners(run, treatments, roles, groups)
         _seed_agreements(run, practitioners)
+        if with_week:
+            run.count(week.seed_week(now=timezone.now(), desk=desk))
     run.result.totals = {
         model._meta.verbose_name_plural.capitalize(): model.objects.count()
         for model in SUMMARY_MODELS
@@ -292,7 +315,10 @@ def _store_picture(
         run.written_files.append(target)
 
 
-def _seed_staff_users(run: _Run, groups: dict[str, Group]) -> None:
+def _seed_staff_users(run: _Run, groups: dict[str, Group]) -> AbstractUser | None:
+    """The demo's staff logins; returns the front desk's (who runs the demo week)."""
+    desk = None
+    front_desk = run.spa.group_name("front_desk")
     for spec in run.spa.staff_users:
         user = _ensure_user(
             run,
@@ -304,8 +330,11 @@ def _seed_staff_users(run: _Run, groups: dict[str, Group]) -> None:
         )
         if spec.group:
             user.groups.add(groups[spec.group])
+        if spec.group == front_desk and desk is None:
+            desk = user
         who = "superuser" if spec.is_superuser else f"staff, group {spec.group}"
         run.result.logins.append((spec.username, who))
+    return desk
 
 
 def _ensure_user(

@@ -83,4 +83,26 @@ class BookingForm(forms.Form):
 
 
 class RescheduleForm(forms.Form):
+    """A new time and, optionally, who. No practitioner keeps the one the visit has:
+    the contract's reschedule posts `start` alone, and a client (often a medical one)
+    is never moved to someone else unless they chose it."""
+
+    ANY = "any"  # the page's "any available practitioner", in its links
+
     start = StartField()
+    practitioner = PractitionerField(required=False)
+
+    def __init__(self, *args, practitioners: list[Practitioner], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practitioner"].choices = {str(p.pk): p for p in practitioners}
+
+    @classmethod
+    def practitioner_shown(
+        cls, value: str | None, practitioners: list[Practitioner], current_id: int
+    ) -> Practitioner | None:
+        """Whose free times the page shows: the one asked for, None for "any", else the
+        visit's own practitioner while they still perform the treatment (else "any")."""
+        if value == cls.ANY:
+            return None
+        by_id = {str(p.pk): p for p in practitioners}
+        return by_id.get((value or "").strip()) or by_id.get(str(current_id))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from bookings.availability import Policy, Slot
+from bookings.models import Appointment
 from bookings.selectors.booking import available_slots
 from practitioners.models import Practitioner
 from treatments.models import Treatment
@@ -189,3 +190,67 @@ def nearest_free_times(
         )
         for slot in chosen
     ]
+
+
+def practitioner_free_at(
+    treatment: Treatment,
+    start: datetime.datetime,
+    *,
+    practitioners: list[Practitioner],
+    prefer_id: int | None = None,
+    ignore_appointment_id: int | None = None,
+    now: datetime.datetime | None = None,
+    policy: Policy | None = None,
+) -> Practitioner | None:
+    """Who a time chosen under "any practitioner" would be with: `prefer_id` (the one
+    a visit being moved already has) when free, else the first free in `practitioners`'
+    order; None when nobody is free then. Shown before the client confirms; the booking
+    service decides again when they do."""
+    now = now or timezone.now()
+    policy = policy or Policy.from_settings(treatment)
+    free = {
+        slot.practitioner_id
+        for slot in available_slots(
+            treatment,
+            first_day=start.astimezone(policy.zone).date(),
+            days=1,
+            now=now,
+            policy=policy,
+            ignore_appointment_id=ignore_appointment_id,
+            practitioners=practitioners,
+        )
+        if slot.start == start
+    }
+    ranked = sorted(practitioners, key=lambda p: p.pk != prefer_id)  # stable: keeps the order
+    return next((p for p in ranked if p.pk in free), None)
+
+
+def move_picker(
+    appointment: Appointment,
+    *,
+    practitioners: list[Practitioner],
+    chosen: Practitioner | None,
+    start: datetime.datetime | None,
+    strip_from: datetime.date | None,
+    selected: datetime.date | None,
+) -> tuple[Picker, Practitioner | None]:
+    """The reschedule page's picker (the visit's own time counts as free) for `chosen`,
+    or for anyone (None); and who a chosen `start` would be with."""
+    picker = build_picker(
+        appointment.treatment,
+        practitioner_id=chosen.pk if chosen else None,
+        ignore_appointment_id=appointment.pk,
+        strip_from=strip_from,
+        selected=selected,
+        merge_practitioners=chosen is None,
+        practitioners=practitioners,
+    )
+    if start is None or chosen is not None:
+        return picker, chosen
+    return picker, practitioner_free_at(
+        appointment.treatment,
+        start,
+        practitioners=practitioners,
+        prefer_id=appointment.practitioner_id,
+        ignore_appointment_id=appointment.pk,
+    )

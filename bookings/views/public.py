@@ -24,7 +24,7 @@ from bookings.models import Appointment
 from bookings.selectors.booking import available_slots, bookable_treatment, qualified_practitioners
 from bookings.selectors.calendar_file import appointment_ics
 from bookings.selectors.history import client_history
-from bookings.selectors.time_picker import build_picker, nearest_free_times
+from bookings.selectors.time_picker import build_picker, move_picker, nearest_free_times
 from bookings.services.appointment_changes import (
     appointment_can_change_online,
     appointment_cancel,
@@ -304,16 +304,22 @@ def reschedule(request: HttpRequest, appointment: Appointment) -> HttpResponse:
             "This appointment can no longer be changed online. Please call us.",
         )
         return redirect(appointment)
-    start = _start_asked(request.POST if request.method == "POST" else request.GET)
-    form = RescheduleForm(request.POST) if request.method == "POST" else None
+    source = request.POST if request.method == "POST" else request.GET
+    start = _start_asked(source)
+    practitioners = qualified_practitioners(appointment.treatment)
+    form = None
+    if request.method == "POST":
+        form = RescheduleForm(request.POST, practitioners=practitioners)
     if form is not None and form.is_valid():
         try:
             moved = appointment_reschedule(
-                appointment=appointment, start=form.cleaned_data["start"], by_client=True
+                appointment=appointment,
+                start=form.cleaned_data["start"],
+                practitioner=form.cleaned_data["practitioner"],
+                by_client=True,
             )
         except ValidationError as error:
-            for message in error.messages:
-                form.add_error(None, message)
+            add_service_errors(form, error)
         else:
             if moved.status == Appointment.Status.PENDING_REVIEW:
                 messages.warning(
@@ -324,19 +330,28 @@ def reschedule(request: HttpRequest, appointment: Appointment) -> HttpResponse:
             else:
                 messages.success(request, "Your appointment has moved. We have emailed you.")
             return redirect(appointment)
-    picker = build_picker(
-        appointment.treatment,
-        practitioner_id=appointment.practitioner_id,
-        ignore_appointment_id=appointment.pk,
+    chosen = RescheduleForm.practitioner_shown(
+        source.get("practitioner"), practitioners, appointment.practitioner_id
+    )
+    picker, moving_to = move_picker(
+        appointment,
+        practitioners=practitioners,
+        chosen=chosen,
+        start=start,
         strip_from=parse_day(request.GET.get("from")),
         selected=_day_shown(request, start),
-        merge_practitioners=False,
     )
-    return render(
-        request,
-        "bookings/public/appointment_reschedule.html",
-        {"appointment": appointment, "picker": picker, "start": start, "form": form},
-    )
+    context = {
+        "appointment": appointment,
+        "practitioners": practitioners,
+        "chosen": chosen,
+        "any": RescheduleForm.ANY,
+        "moving_to": moving_to,
+        "picker": picker,
+        "start": start,
+        "form": form,
+    }
+    return render(request, "bookings/public/appointment_reschedule.html", context)
 
 
 @never_cache

@@ -163,7 +163,7 @@ def test_a_second_run_adds_more_without_overlap():
 
 @pytest.mark.django_db
 def test_more_appointments_than_the_demo_staff_hold_hires_supervised_staff():
-    run_seed()
+    run_seed("--no-week")
     before = Practitioner.objects.count()
 
     result = seed_bulk(clients=40, appointments=900, days_back=10, days_ahead=5, seed=7)
@@ -176,7 +176,7 @@ def test_more_appointments_than_the_demo_staff_hold_hires_supervised_staff():
 
 @pytest.mark.django_db
 def test_the_same_seed_gives_the_same_calendar():
-    run_seed()
+    run_seed("--no-week")
     now = timezone.now()
     seed_bulk(clients=10, appointments=60, seed=3, now=now)
     first = list(
@@ -216,7 +216,7 @@ def calendar_rows(since: datetime.datetime) -> list[tuple]:
 
 @pytest.mark.django_db
 def test_more_appointments_than_the_staff_hold_go_further_back_with_the_same_staff():
-    run_seed()
+    run_seed("--no-week")
     now = timezone.now()
     today = now.astimezone(ZONE).date()
     window_first = today - datetime.timedelta(days=5)
@@ -269,7 +269,7 @@ def test_each_appointment_is_one_the_booking_service_accepts_across_a_clock_chan
     booked: on the grid, inside the hours as real time (five hours that night in
     March, seven in November), never in the skipped hour nor twice in the repeated
     one, no overlap, supervised, old enough."""
-    run_seed()
+    run_seed("--no-week")
     night_shift = {"starts_at": datetime.time(0), "ends_at": datetime.time(6), "weekday": 6}
     night = ("maya-chen", "dr-amara-okafor")  # day spa; medical (supervises themself)
     Practitioner.objects.exclude(slug__in=night).update(is_active=False)

@@ -76,6 +76,12 @@ def small_pictures(monkeypatch):
 
 @pytest.fixture
 def seeded(db, small_pictures) -> str:
+    """The demo spa without its week of appointments (tests/bookings/test_demo_week.py)."""
+    return run_seed("--no-week")
+
+
+@pytest.fixture
+def seeded_with_week(db, small_pictures) -> str:
     return run_seed()
 
 
@@ -280,7 +286,7 @@ def test_contraindications_ask_the_intake_questions(seeded):
 @pytest.mark.django_db
 def test_every_treatment_and_practitioner_gets_a_real_picture(settings):
     """Full-size pictures: stored, within the upload sizes, and more than a flat box."""
-    run_seed()
+    run_seed("--no-week")
     pairs = [(t.image, t.image_thumbnail) for t in Treatment.objects.all()]
     pairs += [(p.photo, p.photo_thumbnail) for p in Practitioner.objects.all()]
     assert len(pairs) >= 20
@@ -390,7 +396,7 @@ def test_agreements_are_accepted_by_the_physicians_own_login(seeded):
     assert all(agreement.accepted_by is None for agreement in pending)
 
 
-def test_second_run_changes_nothing(seeded, settings):
+def test_second_run_changes_nothing(seeded_with_week, settings):
     counts = row_counts()
     files = media_files(settings)
     passwords = dict(get_user_model().objects.values_list("username", "password"))
@@ -413,7 +419,7 @@ def test_a_missing_image_is_drawn_again(seeded, settings):
     treatment = Treatment.objects.get(slug="sea-salt-glow")
     default_storage.delete(treatment.image.name)
 
-    run_seed()
+    run_seed("--no-week")
 
     treatment.refresh_from_db()
     assert default_storage.exists(treatment.image.name)
@@ -497,7 +503,7 @@ def test_password_and_secret_come_from_the_environment(monkeypatch, small_pictur
     monkeypatch.setenv("DEMO_PASSWORD", "another-demo-password")
     monkeypatch.setenv("DEMO_TOTP_SECRET", "krsx g5ct mvrx ezlu")
 
-    output = run_seed()
+    output = run_seed("--no-week")
 
     assert "another-demo-password" not in output
     assert (
@@ -528,7 +534,7 @@ def test_a_bad_totp_secret_is_refused_before_anything_is_written(monkeypatch, se
 def test_an_existing_account_keeps_its_password(small_pictures):
     UserFactory(username="admin", password="the owner's own password")
 
-    run_seed()
+    run_seed("--no-week")
 
     assert (
         authenticate(
@@ -601,6 +607,6 @@ def test_group_permissions_are_reset_to_the_exact_list(seeded):
     group.permissions.add(Permission.objects.get(codename="add_user"))
     group.permissions.remove(Permission.objects.get(codename="view_practitioner"))
 
-    run_seed()
+    run_seed("--no-week")
 
     assert _codenames("Front desk") == expected

@@ -221,12 +221,15 @@ def test_time_slots_are_buttons_named_by_time_and_practitioner(visit, browser_sp
     slots = page.locator(".slot-button")
     expect(slots.first).to_be_visible()
     described = slots.evaluate_all(
-        "buttons => buttons.map(b => [b.tagName, b.type, b.getAttribute('aria-label')])"
+        "buttons => buttons.map(b => [b.tagName, b.type, b.getAttribute('aria-label'),"
+        " b.textContent])"
     )
     assert described
-    for tag, kind, name in described:
+    for tag, kind, name, visible in described:
         assert (tag, kind) == ("BUTTON", "submit")
         assert re.fullmatch(r"\d{1,2}:\d{2} [AP]M with Nora Nurse", name), name
+        # What a speech-input user reads on the button starts its name (WCAG 2.5.3).
+        assert name.startswith(" ".join(visible.split())), (visible, name)
     # The accessible name is what assistive technology gets.
     first = described[0][2]
     expect(page.get_by_role("button", name=first, exact=True)).to_have_count(1)

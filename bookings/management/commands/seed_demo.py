@@ -14,7 +14,8 @@ from treatments.models import Treatment
 class Command(BaseCommand):
     help = (
         "Create the demo spa (treatments with images, practitioners, working hours, "
-        "supervision agreements and demo logins). Safe to run again: only what is missing "
+        "supervision agreements, demo logins and a week of appointments around today in "
+        "every status). Safe to run again: only what is missing "
         "is created. Logins use DEMO_PASSWORD (default medspa-demo) and the TOTP secret "
         "DEMO_TOTP_SECRET (default JBSWY3DPEHPK3PXP)."
     )
@@ -29,6 +30,12 @@ class Command(BaseCommand):
             "--allow-production",
             action="store_true",
             help="Run even though DEBUG is off. The demo logins have a published password.",
+        )
+        parser.add_argument(
+            "--no-week",
+            action="store_true",
+            help="Leave out the week of appointments around today (left out anyway when "
+            "bulk volume is asked for: benchmarks want the same data whatever the hour).",
         )
         parser.add_argument(
             "--clients",
@@ -67,6 +74,7 @@ class Command(BaseCommand):
         *args,
         if_empty: bool,
         allow_production: bool,
+        no_week: bool = False,
         clients: int = 0,
         appointments: int = 0,
         seed: int = 1,
@@ -86,7 +94,11 @@ class Command(BaseCommand):
         password = os.environ.get("DEMO_PASSWORD") or DEFAULT_PASSWORD
         totp_secret = os.environ.get("DEMO_TOTP_SECRET") or DEFAULT_TOTP_SECRET
         try:
-            result = seed_demo(password=password, totp_secret=totp_secret)
+            result = seed_demo(
+                password=password,
+                totp_secret=totp_secret,
+                with_week=not (no_week or clients or appointments),
+            )
         except DemoDataError as error:
             raise CommandError(str(error)) from error
 
