@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +19,12 @@ from bookings.models import Appointment, MedicalAuditLog, Review
 from bookings.services.exams import exam_at_visit_record, exam_due
 from bookings.services.records import chart_write, latest_record, log_access, medical_record_viewed
 from bookings.services.visits import appointment_set_status, status_change_problem
-from bookings.views.staff_access import practitioner_only
+from bookings.views.staff_access import not_yours, practitioner_only
+
+EXAM_AT_THE_VISIT = (
+    "the good-faith exam at the visit, which a physician, nurse practitioner or physician "
+    "assistant records"
+)
 
 
 @practitioner_only
@@ -67,7 +72,7 @@ def exam_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
     only a visit of today that waits for one."""
     me = request.practitioner
     if not me.role.can_perform_gfe:
-        raise PermissionDenied("Only a physician, nurse practitioner or physician assistant.")
+        return not_yours(request, page=EXAM_AT_THE_VISIT)
     appointment = get_object_or_404(
         Appointment.objects.select_related("treatment", "practitioner"),
         pk=appointment_id,
