@@ -3,9 +3,11 @@
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
 from bookings.forms.desk import ReassignReviewForm
 from bookings.models import Consent, GoodFaithExam, Intake, MedicalAuditLog, Review, TreatmentRecord
+from bookings.services.intake import answers_shown, flags_shown, intake_labels
 from bookings.services.records import VIEW_MEDICAL_RECORDS, log_access, log_reads
 from bookings.services.reviews import review_reassign
 from medspa.clock import staff_time
@@ -63,6 +65,28 @@ class IntakeAdmin(MedicalRecordAdmin):
     list_display = ["appointment", "created_at"]
     list_select_related = ["appointment__client", "appointment__treatment"]
     search_fields = ["appointment__client_last_name", "appointment__client_email"]
+    # The answers and flags as the doctor reads them, not their stored codes.
+    fields = [
+        "appointment",
+        "date_of_birth",
+        "answers",
+        "medications",
+        "allergies",
+        "conditions",
+        "flag_list",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Answers")
+    def answers(self, intake: Intake) -> str:
+        shown = answers_shown(intake, intake_labels([intake]))
+        return format_html_join("", "<div>{}: {}</div>", ((a.label, a.answer) for a in shown))
+
+    @admin.display(description="Flags")
+    def flag_list(self, intake: Intake) -> str:
+        flags = flags_shown(intake, intake_labels([intake]))
+        return format_html_join("", "<div>{}</div>", ((str(flag),) for flag in flags)) or "None"
 
 
 @admin.register(Consent)
