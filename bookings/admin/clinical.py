@@ -120,6 +120,17 @@ class MedicalAuditLogAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
+class PhysicianFilter(admin.RelatedFieldListFilter):
+    """ "By physician" offers the physicians, not every practitioner."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"role__can_supervise": True},
+        )
+
+
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
     """The front desk sees who reviews what and reassigns when a doctor is away;
@@ -134,7 +145,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "physician",
         "decision",
     ]
-    list_filter = ["decision", "physician"]
+    list_filter = ["decision", ("physician", PhysicianFilter)]
     list_select_related = [
         "appointment__client",
         "appointment__treatment",
