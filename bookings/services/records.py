@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import Appointment, Client, GoodFaithExam, MedicalAuditLog, TreatmentRecord
+from bookings.services.charts import ChartEntry, chart_problems
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import agreement_supervises
 from treatments.models import Treatment
@@ -224,48 +225,6 @@ def gfe_record(
     )
     record.treatments.set([treatment])
     return record
-
-
-@dataclass(frozen=True)
-class ChartEntry:
-    what_was_done: str
-    product: str = ""
-    lot_number: str = ""
-    lot_expiry: datetime.date | None = None
-    units_per_area: str = ""
-    device: str = ""
-    device_settings: str = ""
-    adverse_reactions: str = ""
-
-
-def chart_problems(
-    entry: ChartEntry, *, treatment: Treatment, day: datetime.date
-) -> dict[str, str]:
-    """What a chart of this treatment must hold; an expired lot is refused."""
-    errors: dict[str, str] = {}
-    if not entry.what_was_done.strip():
-        errors["what_was_done"] = "Describe what was done."
-    if treatment.charting == Treatment.Charting.INJECTABLE:
-        for field, label in [
-            ("product", "the product"),
-            ("lot_number", "the lot number"),
-            ("units_per_area", "the units per area"),
-        ]:
-            if not getattr(entry, field).strip():
-                errors[field] = f"Record {label} (injectables are traced by lot)."
-        if entry.lot_expiry is None:
-            errors["lot_expiry"] = "Record the lot's expiry date."
-        elif entry.lot_expiry < day:
-            errors["lot_expiry"] = (
-                f"This lot expired on {entry.lot_expiry:%Y-%m-%d}, before the treatment. "
-                "An expired product may not be used: check the lot."
-            )
-    if treatment.charting == Treatment.Charting.ENERGY_DEVICE:
-        if not entry.device.strip():
-            errors["device"] = "Record the device used."
-        if not entry.device_settings.strip():
-            errors["device_settings"] = "Record the settings (fluence, pulse width, spot size...)."
-    return errors
 
 
 def agreement_for(appointment: Appointment) -> SupervisionAgreement | None:

@@ -211,7 +211,11 @@ def record_write(request: HttpRequest, appointment_id: int) -> HttpResponse:
         treatment__kind="medical",
     )
     latest = latest_record(appointment)
-    form = ChartForm(request.POST or None, initial=ChartForm.initial_from(latest))
+    form = ChartForm(
+        request.POST or None,
+        initial=ChartForm.initial_from(latest),
+        charting=appointment.treatment.charting,
+    )
     if request.method == "POST" and form.is_valid():
         try:
             chart_write(appointment=appointment, user=request.user, entry=form.entry())

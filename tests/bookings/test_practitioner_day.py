@@ -1,23 +1,30 @@
 """A practitioner's own page (/staff/): the day's schedule for every practitioner,
 estheticians included; each medical visit's intake (readable, the read logged), consent
-and exam."""
+and exam; and a chart form that fits the treatment, the server refusing the fields of
+another kind of record."""
 
 import datetime
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from bookings.models import MedicalAuditLog
-from bookings.services.records import ExamFindings
+from bookings.models import MedicalAuditLog, TreatmentRecord
+from bookings.services.appointments import appointment_book
+from bookings.services.records import ChartEntry, ExamFindings, chart_write
 from bookings.services.reviews import review_decide
-from tests.factories import UserFactory
+from tests.factories import MedicalTreatmentFactory, UserFactory
 from tests.spa import (
+    CONSENT,
+    INJECTION,
     NY,
     at,
     book_botox_at,
     book_facial_at,
+    client_details,
+    complete_visit,
     intake_answers,
 )
 
@@ -25,6 +32,7 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.date(2027, 6, 8)  # a Tuesday
 BOOKED = datetime.datetime(2027, 6, 1, 9, 0, tzinfo=NY)
 ON_THE_DAY = at(DAY, 8, 30)
+AFTER = at(DAY, 17, 30)
 
 
 @pytest.fixture
@@ -39,6 +47,26 @@ def esthetician(spa):
     spa.esthetician.user = UserFactory(username="ella")
     spa.esthetician.save()
     return spa.esthetician.user
+
+
+@pytest.fixture
+def laser(spa):
+    treatment = MedicalTreatmentFactory(
+        name="Laser hair removal", slug="laser-hair-removal", charting="energy_device"
+    )
+    spa.nurse.qualified_treatments.add(treatment)
+    return treatment
+
+
+def _book_laser(spa, laser, hour: int):
+    return appointment_book(
+        treatment=laser,
+        practitioner=spa.nurse,
+        start=at(DAY, hour),
+        client=client_details("laser@example.com"),
+        intake=intake_answers(),
+        consent=CONSENT,
+    )
 
 
 def test_an_esthetician_sees_her_day_spa_day(client, spa, esthetician):
@@ -129,6 +157,100 @@ def people_b(spa):
     spa.esthetician.user = UserFactory(username="ella")
     spa.esthetician.save()
     return spa.esthetician.user
+
+
+@pytest.fixture
+def treated(spa, laser):
+    """A completed Botox visit (an injectable) and a completed laser visit."""
+    with time_machine.travel(BOOKED, tick=False):
+        botox = book_botox_at(spa, at(DAY, 10))
+        laser_visit = _book_laser(spa, laser, 14)
+    return complete_visit(botox), complete_visit(laser_visit)
+
+
+def _fields(html: str) -> set[str]:
+    names = ["product", "lot_number", "lot_expiry", "units_per_area", "device", "device_settings"]
+    return {name for name in names if f'name="{name}"' in html}
+
+
+def test_the_chart_form_asks_what_the_treatment_records(client, spa, nurse, treated):
+    botox, laser_visit = treated
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(nurse)
+        injectable = client.get(f"/staff/appointments/{botox.pk}/record/").content.decode()
+        energy = client.get(f"/staff/appointments/{laser_visit.pk}/record/").content.decode()
+    assert _fields(injectable) == {"product", "lot_number", "lot_expiry", "units_per_area"}
+    assert _fields(energy) == {"device", "device_settings"}
+    for html in (injectable, energy):
+        assert 'name="what_was_done"' in html and 'name="adverse_reactions"' in html
+
+
+def test_a_laser_chart_is_written_with_its_device_and_settings(client, spa, nurse, treated):
+    _, laser_visit = treated
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(nurse)
+        response = client.post(
+            f"/staff/appointments/{laser_visit.pk}/record/",
+            {
+                "what_was_done": "Lower legs, one pass.",
+                "device": "Candela GentleMax Pro",
+                "device_settings": "755 nm, 18 mm, 10 J/cm2",
+            },
+        )
+    assert response.status_code == 302
+    record = TreatmentRecord.objects.get()
+    assert (record.device, record.product, record.lot_expiry) == ("Candela GentleMax Pro", "", None)
+
+
+@pytest.mark.parametrize(
+    ("which", "foreign", "message"),
+    [
+        (
+            0,
+            {"device": "Candela", "device_settings": "755 nm"},
+            "The record of an injectable has no device or settings: leave it out.",
+        ),
+        (
+            1,
+            {"product": "Botox", "lot_expiry": "2030-01-01"},
+            "The record of a laser or light treatment has no product or lot expiry: leave it out.",
+        ),
+    ],
+)
+def test_a_field_of_another_kind_of_record_is_refused(
+    client, spa, nurse, treated, which, foreign, message
+):
+    visit = treated[which]
+    own = (
+        {
+            "product": "Botox Cosmetic",
+            "lot_number": "C1234",
+            "lot_expiry": "2030-01-01",
+            "units_per_area": "Glabella: 20",
+        }
+        if which == 0
+        else {"device": "Candela GentleMax Pro", "device_settings": "755 nm, 18 mm"}
+    )
+    with time_machine.travel(AFTER, tick=False):
+        client.force_login(nurse)
+        response = client.post(
+            f"/staff/appointments/{visit.pk}/record/",
+            {"what_was_done": "Treated.", **own, **foreign},
+        )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not TreatmentRecord.objects.exists()
+
+
+def test_the_chart_service_refuses_another_kinds_fields_for_every_caller(spa, nurse, treated):
+    botox, _ = treated
+    entry = ChartEntry(**{**INJECTION.__dict__, "device": "Candela"})
+    with time_machine.travel(AFTER, tick=False), pytest.raises(ValidationError) as refused:
+        chart_write(appointment=botox, user=nurse, entry=entry)
+    assert refused.value.messages == [
+        "The record of an injectable has no device: leave it out. Nothing was saved."
+    ]
+    assert not TreatmentRecord.objects.exists()
 
 
 def test_the_day_costs_the_same_queries_with_more_visits(client, spa, nurse, monkeypatch):
