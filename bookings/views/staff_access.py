@@ -69,9 +69,10 @@ def practitioner_required(*, physician: bool) -> Callable:
             if not request.user.is_authenticated or not user_is_verified(request):
                 return redirect_to_login(request.get_full_path())
             me = practitioner_of(request.user)
+            if me is not None and me.is_active:
+                request.practitioner = me  # the staff menu shows their own pages
             if me is None or not me.is_active or (physician and not me.role.can_supervise):
                 return not_yours(request, page=DOCTOR_PORTAL if physician else PRACTITIONER_DAY)
-            request.practitioner = me
             # Which staff menu entry is this page's (templates/_site_header.html).
             request.portal = "doctor" if physician else "staff"
             return view(request, *args, **kwargs)

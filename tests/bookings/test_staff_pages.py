@@ -87,6 +87,8 @@ def test_a_nurse_opening_the_doctor_portal_is_sent_to_her_day(client, spa, nurse
     assert response.status_code == 403
     html = response.content.decode()
     assert '<a class="btn btn-primary" href="/staff/">Go to your day</a>' in html
+    assert "You are signed in as <strong>Nora Nurse</strong>" in html
+    assert '<a class="site-nav__link" href="/staff/">My day</a>' in html  # her own menu
     assert "Mia" not in html  # nothing of the queue leaks onto the refusal
 
 
