@@ -88,15 +88,19 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         for visit in visits
     ]
     log_reads(user=request.user, appointment_ids=[v.pk for v in medical], what="practitioner's day")
-    to_chart = Appointment.objects.filter(
-        practitioner=me,
-        treatment__kind="medical",
-        status=Appointment.Status.COMPLETED,
-        start__date__gte=today - datetime.timedelta(days=CHART_BACKLOG_DAYS),
-        start__date__lte=today,
-        treatment_records__isnull=True,
-    ).exclude(start__date=day)  # the day's own are in its schedule
-    to_chart = to_chart.select_related("treatment")
+    to_chart = (
+        Appointment.objects.filter(
+            practitioner=me,
+            treatment__kind="medical",
+            status=Appointment.Status.COMPLETED,
+            start__date__gte=today - datetime.timedelta(days=CHART_BACKLOG_DAYS),
+            start__date__lte=today,
+            treatment_records__isnull=True,
+        )
+        .exclude(start__date=day)  # the day's own are in its schedule
+        .select_related("treatment")
+        .order_by("start")
+    )
     exams_waiting = (
         Appointment.objects.filter(
             start__date=today,
@@ -115,7 +119,7 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         "previous_day": max(day - datetime.timedelta(days=1), FIRST_DAY),
         "next_day": min(day + datetime.timedelta(days=1), LAST_DAY),
         "rows": rows,
-        "to_chart": to_chart.order_by("start"),
+        "to_chart": to_chart,
         "exams": exams_waiting,
     }
     return render(request, "bookings/practitioner/staff_home.html", context)

@@ -253,6 +253,20 @@ def test_the_chart_service_refuses_another_kinds_fields_for_every_caller(spa, nu
     assert not TreatmentRecord.objects.exists()
 
 
+def test_visits_left_without_a_chart_wait_on_later_days(client, spa, nurse, treated):
+    botox, laser_visit = treated
+    with time_machine.travel(AFTER + datetime.timedelta(days=2), tick=False):
+        client.force_login(nurse)
+        html = client.get("/staff/").content.decode()
+        assert "Still to chart" in html
+        for visit in (botox, laser_visit):
+            assert f'href="/staff/appointments/{visit.pk}/record/">Write record' in html
+        chart_write(appointment=botox, user=nurse, entry=INJECTION)
+        html = client.get("/staff/").content.decode()
+    assert f"/staff/appointments/{botox.pk}/record/" not in html
+    assert f"/staff/appointments/{laser_visit.pk}/record/" in html
+
+
 def test_the_day_costs_the_same_queries_with_more_visits(client, spa, nurse, monkeypatch):
     monkeypatch.setattr("medspa.sessions.REFRESH_SECONDS", 10**9)
     with time_machine.travel(BOOKED, tick=False):
