@@ -3,9 +3,11 @@
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 
 from bookings.forms.desk import ReassignReviewForm
 from bookings.models import Consent, GoodFaithExam, Intake, MedicalAuditLog, Review, TreatmentRecord
+from bookings.services.intake import answers_shown, flags_shown, intake_labels
 from bookings.services.records import VIEW_MEDICAL_RECORDS, log_access, log_reads
 from bookings.services.reviews import review_reassign
 from medspa.clock import staff_time
@@ -63,6 +65,28 @@ class IntakeAdmin(MedicalRecordAdmin):
     list_display = ["appointment", "created_at"]
     list_select_related = ["appointment__client", "appointment__treatment"]
     search_fields = ["appointment__client_last_name", "appointment__client_email"]
+    # The answers and flags as the doctor reads them, not their stored codes.
+    fields = [
+        "appointment",
+        "date_of_birth",
+        "answers",
+        "medications",
+        "allergies",
+        "conditions",
+        "flag_list",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Answers")
+    def answers(self, intake: Intake) -> str:
+        shown = answers_shown(intake, intake_labels([intake]))
+        return format_html_join("", "<div>{}: {}</div>", ((a.label, a.answer) for a in shown))
+
+    @admin.display(description="Flags")
+    def flag_list(self, intake: Intake) -> str:
+        flags = flags_shown(intake, intake_labels([intake]))
+        return format_html_join("", "<div>{}</div>", ((str(flag),) for flag in flags)) or "None"
 
 
 @admin.register(Consent)
@@ -96,6 +120,17 @@ class MedicalAuditLogAdmin(ReadOnlyAdmin):
     date_hierarchy = "at"
 
 
+class PhysicianFilter(admin.RelatedFieldListFilter):
+    """ "By physician" offers the physicians, not every practitioner."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"role__can_supervise": True},
+        )
+
+
 @admin.register(Review)
 class ReviewAdmin(admin.ModelAdmin):
     """The front desk sees who reviews what and reassigns when a doctor is away;
@@ -110,7 +145,7 @@ class ReviewAdmin(admin.ModelAdmin):
         "physician",
         "decision",
     ]
-    list_filter = ["decision", "physician"]
+    list_filter = ["decision", ("physician", PhysicianFilter)]
     list_select_related = [
         "appointment__client",
         "appointment__treatment",

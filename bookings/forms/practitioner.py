@@ -1,13 +1,17 @@
 """The practitioner's forms: the chart, and the good-faith exam at the visit."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from bookings.forms.fields import no_control_characters
 from bookings.models import GoodFaithExam, TreatmentRecord
-from bookings.services.records import ChartEntry
+from bookings.services.charts import CHART_FIELDS, KIND_FIELDS, ChartEntry, misplaced_chart_fields
 
 
 class ChartForm(forms.Form):
+    """The chart of one treatment: what was done and any reaction, plus the fields of its
+    kind of record only (an injectable's lot, a laser's settings: CHART_FIELDS)."""
+
     what_was_done = forms.CharField(
         label="What was done",
         max_length=5000,
@@ -38,6 +42,21 @@ class ChartForm(forms.Form):
         help_text="Leave empty if none.",
     )
 
+    def __init__(self, *args, charting: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.charting = charting
+        for name in KIND_FIELDS:
+            if name not in CHART_FIELDS[charting]:
+                del self.fields[name]
+
+    def clean(self) -> dict:
+        # A field of another kind of record is refused, not dropped unseen.
+        posted = [name for name in KIND_FIELDS if str(self.data.get(name, "")).strip()]
+        misplaced = misplaced_chart_fields(self.charting, posted)
+        if misplaced:
+            raise ValidationError(misplaced)
+        return super().clean()
+
     @staticmethod
     def initial_from(record: TreatmentRecord | None) -> dict:
         if record is None:
@@ -45,8 +64,7 @@ class ChartForm(forms.Form):
         return {name: getattr(record, name) for name in ChartEntry.__dataclass_fields__}
 
     def entry(self) -> ChartEntry:
-        values = {name: self.cleaned_data.get(name) for name in ChartEntry.__dataclass_fields__}
-        values = {k: (v if v is not None or k == "lot_expiry" else "") for k, v in values.items()}
+        values = {name: self.cleaned_data[name] for name in self.fields}
         return ChartEntry(**values)
 
 

@@ -2,12 +2,18 @@
 must pass (age, consent, contraindications), and how they are stored."""
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from bookings.models import Appointment, Consent, Intake, Review
-from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
+from treatments.models import (
+    MEDICAL_MINIMUM_AGE,
+    Contraindication,
+    Treatment,
+    TreatmentContraindication,
+)
 
 # Intake fields the contract fixes, by the contraindication code they answer.
 STANDARD_QUESTIONS = {
@@ -95,8 +101,9 @@ def clinical_problems(
             flags.append(
                 {
                     "code": condition.code,
-                    "name": f"{condition.name} ({rule.get_severity_display().split(':')[0]})",
+                    "name": condition.name,
                     "severity": "unanswered",
+                    "rule": rule.severity,
                 }
             )
         elif answer and rule.severity == TreatmentContraindication.Severity.ABSOLUTE:
@@ -160,3 +167,71 @@ def stored_intake(appointment: Appointment) -> IntakeAnswers | None:
         blood_thinners=intake.blood_thinners,
         extra_answers=dict(intake.extra_answers),
     )
+
+
+# How staff read an intake (the doctor's queue and review, /staff/, the admin, exports):
+# every answer and flag under the contraindication's name, never its code.
+
+ANSWER_WORDS = {True: "Yes", False: "No", None: "Not answered"}
+
+
+@dataclass(frozen=True)
+class AnswerShown:
+    label: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class FlagShown:
+    label: str
+    unanswered: bool = False
+    # For an unanswered question: whether a yes would have refused the online booking.
+    absolute: bool = False
+
+    def __str__(self) -> str:
+        if not self.unanswered:
+            return self.label
+        return f"Not answered: {self.label}" + (" (absolute)" if self.absolute else "")
+
+
+def intake_codes(intakes: Iterable[Intake | None]) -> set[str]:
+    """Every contraindication code these intakes answer or flag."""
+    codes = set(STANDARD_QUESTIONS)
+    for intake in intakes:
+        if intake is not None:
+            codes.update(intake.extra_answers)
+            codes.update(flag["code"] for flag in intake.flags)
+    return codes
+
+
+def contraindication_labels(codes: Iterable[str]) -> dict[str, str]:
+    """The one place a contraindication code becomes words: its name in the catalogue
+    (one query for all the codes), or the code spelled out if it has left the catalogue."""
+    codes = set(codes)
+    names = dict(Contraindication.objects.filter(code__in=codes).values_list("code", "name"))
+    return {code: names.get(code) or code.replace("-", " ").capitalize() for code in codes}
+
+
+def intake_labels(intakes: Iterable[Intake | None]) -> dict[str, str]:
+    return contraindication_labels(intake_codes(intakes))
+
+
+def answers_shown(intake: Intake, labels: dict[str, str]) -> list[AnswerShown]:
+    """The yes/no answers, the contract's three first, each under its label."""
+    answers = [(code, getattr(intake, name)) for code, name in STANDARD_QUESTIONS.items()]
+    answers += list(intake.extra_answers.items())
+    return [AnswerShown(labels[code], ANSWER_WORDS[answer]) for code, answer in answers]
+
+
+def flags_shown(intake: Intake | None, labels: dict[str, str]) -> list[FlagShown]:
+    """The flags the answers raised at booking, each under its label."""
+    if intake is None:
+        return []
+    return [
+        FlagShown(
+            label=labels[flag["code"]],
+            unanswered=flag["severity"] == "unanswered",
+            absolute=flag.get("rule") == TreatmentContraindication.Severity.ABSOLUTE,
+        )
+        for flag in intake.flags
+    ]

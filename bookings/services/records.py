@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings.models import Appointment, Client, GoodFaithExam, MedicalAuditLog, TreatmentRecord
+from bookings.services.charts import ChartEntry, chart_problems
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import agreement_supervises
 from treatments.models import Treatment
@@ -84,6 +85,41 @@ def gfe_expiry(performed_on: datetime.date) -> datetime.date:
     raise AssertionError("unreachable")
 
 
+def _candidate_exams(whose: Q, first_day: datetime.date, last_day: datetime.date) -> list:
+    """Exams of these clients or visits that may clear someone between the two days,
+    newest first (_clearing decides)."""
+    return list(
+        GoodFaithExam.objects.filter(whose, performed_on__lte=last_day, expires_on__gte=first_day)
+        .exclude(outcome=GoodFaithExam.Outcome.NOT_CLEARED)
+        .select_related("examiner__role")
+        .prefetch_related("treatments")
+        .order_by("-performed_on")
+    )
+
+
+def _clearing(
+    exams: list[GoodFaithExam],
+    *,
+    client_id: int | None,
+    appointment_id: int | None,
+    treatment: Treatment,
+    day: datetime.date,
+) -> GoodFaithExam | None:
+    """The newest exam of the client (or recorded for the visit) valid on the day that
+    covers the treatment and was done by someone who may clear a client."""
+    for exam in exams:
+        whose = (client_id is not None and exam.client_id == client_id) or (
+            appointment_id is not None and exam.appointment_id == appointment_id
+        )
+        covered = exam.covers_all_medical or any(
+            t.pk == treatment.pk for t in exam.treatments.all()
+        )
+        valid = exam.performed_on <= day <= exam.expires_on
+        if whose and valid and covered and exam.examiner.role.can_perform_gfe:
+            return exam
+    return None
+
+
 def valid_gfe(
     *,
     client: Client | None,
@@ -98,20 +134,13 @@ def valid_gfe(
     whose = Q(client=client) if client is not None else Q(pk__in=[])
     if appointment is not None:
         whose |= Q(appointment=appointment)  # an exam of this visit, linked or not yet
-    exams = (
-        GoodFaithExam.objects.filter(whose, performed_on__lte=day, expires_on__gte=day)
-        .exclude(outcome=GoodFaithExam.Outcome.NOT_CLEARED)
-        .select_related("examiner__role")
-        .prefetch_related("treatments")
-        .order_by("-performed_on")
+    return _clearing(
+        _candidate_exams(whose, day, day),
+        client_id=client.pk if client is not None else None,
+        appointment_id=appointment.pk if appointment is not None else None,
+        treatment=treatment,
+        day=day,
     )
-    for exam in exams:
-        covered = exam.covers_all_medical or any(
-            t.pk == treatment.pk for t in exam.treatments.all()
-        )
-        if covered and exam.examiner.role.can_perform_gfe:
-            return exam
-    return None
 
 
 def exam_for_visit(
@@ -129,6 +158,28 @@ def exam_for_visit(
         day=day or timezone.localtime(appointment.start).date(),
         appointment=appointment if appointment.pk else None,
     )
+
+
+def exams_for_visits(appointments: Iterable[Appointment]) -> dict[int, GoodFaithExam | None]:
+    """exam_for_visit of many visits (each on its own day) in one query: a
+    practitioner's day shows every visit's exam."""
+    visits = [a for a in appointments if a.pk]
+    if not visits:
+        return {}
+    days = {a.pk: timezone.localtime(a.start).date() for a in visits}
+    clients = {a.client_id for a in visits if a.client_id}
+    whose = Q(appointment__in=visits) | Q(client_id__in=clients)
+    exams = _candidate_exams(whose, min(days.values()), max(days.values()))
+    return {
+        a.pk: _clearing(
+            exams,
+            client_id=a.client_id,
+            appointment_id=a.pk,
+            treatment=a.treatment,
+            day=days[a.pk],
+        )
+        for a in visits
+    }
 
 
 @dataclass(frozen=True)
@@ -174,48 +225,6 @@ def gfe_record(
     )
     record.treatments.set([treatment])
     return record
-
-
-@dataclass(frozen=True)
-class ChartEntry:
-    what_was_done: str
-    product: str = ""
-    lot_number: str = ""
-    lot_expiry: datetime.date | None = None
-    units_per_area: str = ""
-    device: str = ""
-    device_settings: str = ""
-    adverse_reactions: str = ""
-
-
-def chart_problems(
-    entry: ChartEntry, *, treatment: Treatment, day: datetime.date
-) -> dict[str, str]:
-    """What a chart of this treatment must hold; an expired lot is refused."""
-    errors: dict[str, str] = {}
-    if not entry.what_was_done.strip():
-        errors["what_was_done"] = "Describe what was done."
-    if treatment.charting == Treatment.Charting.INJECTABLE:
-        for field, label in [
-            ("product", "the product"),
-            ("lot_number", "the lot number"),
-            ("units_per_area", "the units per area"),
-        ]:
-            if not getattr(entry, field).strip():
-                errors[field] = f"Record {label} (injectables are traced by lot)."
-        if entry.lot_expiry is None:
-            errors["lot_expiry"] = "Record the lot's expiry date."
-        elif entry.lot_expiry < day:
-            errors["lot_expiry"] = (
-                f"This lot expired on {entry.lot_expiry:%Y-%m-%d}, before the treatment. "
-                "An expired product may not be used: check the lot."
-            )
-    if treatment.charting == Treatment.Charting.ENERGY_DEVICE:
-        if not entry.device.strip():
-            errors["device"] = "Record the device used."
-        if not entry.device_settings.strip():
-            errors["device_settings"] = "Record the settings (fluence, pulse width, spot size...)."
-    return errors
 
 
 def agreement_for(appointment: Appointment) -> SupervisionAgreement | None:

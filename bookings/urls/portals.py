@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("staff/", practitioner.staff_home, name="staff_home"),
     path(
+        "staff/appointments/<int:appointment_id>/intake/",
+        practitioner.intake_read,
+        name="staff_intake",
+    ),
+    path(
         "staff/appointments/<int:appointment_id>/record/",
         practitioner.record_write,
         name="record_write",

@@ -17,7 +17,7 @@ from bookings.forms.doctor import DecisionForm
 from bookings.forms.fields import add_service_errors
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
 from bookings.services.clients import identity_mismatches
-from bookings.services.intake import age_on
+from bookings.services.intake import age_on, answers_shown, flags_shown, intake_labels
 from bookings.services.records import (
     chart_cosign,
     exam_for_visit,
@@ -93,20 +93,20 @@ def queue(request: HttpRequest) -> HttpResponse:
             )
             .order_by(*order)
         )
-    rows = []
-    for review in reviews or []:
-        appointment = review.appointment
-        intake = getattr(appointment, "intake", None)
-        rows.append(
-            {
-                "review": review,
-                "appointment": appointment,
-                "age": age_on(intake.date_of_birth, timezone.localtime(appointment.start).date())
-                if intake
-                else None,
-                "flags": intake.flags if intake else [],
-            }
-        )
+    reviews = list(reviews or [])
+    intakes = [getattr(review.appointment, "intake", None) for review in reviews]
+    labels = intake_labels(intakes) if reviews else {}
+    rows = [
+        {
+            "review": review,
+            "appointment": review.appointment,
+            "age": age_on(intake.date_of_birth, timezone.localtime(review.appointment.start).date())
+            if intake
+            else None,
+            "flags": flags_shown(intake, labels),
+        }
+        for review, intake in zip(reviews, intakes, strict=True)
+    ]
     shown = [row["appointment"].pk for row in rows] + [r.appointment_id for r in records or []]
     log_reads(user=request.user, appointment_ids=shown, what=f"review queue ({tab})")
     return render(
@@ -175,6 +175,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
         else []
     )
     intake = getattr(appointment, "intake", None)
+    labels = intake_labels([intake])
     return render(
         request,
         "bookings/doctor/review_detail.html",
@@ -182,6 +183,8 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "review": review,
             "appointment": appointment,
             "intake": intake,
+            "flags": flags_shown(intake, labels),
+            "answers": answers_shown(intake, labels) if intake else [],
             "consent": getattr(appointment, "consent", None),
             "age": age_on(intake.date_of_birth, day) if intake else None,
             "history": history,
@@ -275,10 +278,11 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
             start__date__gte=agreement.valid_from,
             start__date__lte=agreement.valid_until,
         )
-        .select_related("treatment", "client", "review")
+        .select_related("treatment", "client", "review", "intake")
         .prefetch_related("treatment_records__cosigned_by")
         .order_by("start")
     )
+    labels = intake_labels(getattr(appointment, "intake", None) for appointment in appointments)
     accepted = (
         f"{agreement.accepted_by} at {export_time(agreement.accepted_at)}"
         if agreement.accepted_at
@@ -295,7 +299,7 @@ def agreement_export(request: HttpRequest, agreement_id: int) -> HttpResponse:
         EXPORT_COLUMNS,
     ]
     rows = [
-        _export_row(appointment, record)
+        _export_row(appointment, record, labels)
         for appointment in appointments
         for record in list(appointment.treatment_records.all()) or [None]
     ]
@@ -325,12 +329,16 @@ EXPORT_COLUMNS = [
     "Co-sign needed",
     "Co-signed by",
     "Co-signed at",
+    "Intake flags",
 ]
 
 
-def _export_row(appointment: Appointment, record: TreatmentRecord | None) -> list[object]:
+def _export_row(
+    appointment: Appointment, record: TreatmentRecord | None, labels: dict[str, str]
+) -> list[object]:
     """One chart version of an appointment (or the appointment alone, without a chart)."""
     review = getattr(appointment, "review", None)
+    flags = flags_shown(getattr(appointment, "intake", None), labels)
     chart = (
         [
             record.version,
@@ -354,4 +362,5 @@ def _export_row(appointment: Appointment, record: TreatmentRecord | None) -> lis
         export_time(review.decided_at) if review else "",
         review.note if review else "",
         *chart,
+        "; ".join(str(flag) for flag in flags),
     ]

@@ -134,7 +134,8 @@ def test_queue_shows_flags_age_and_soonest_first(client, spa, people):
     response = client.get("/doctor/")
     html, rows = response.content.decode(), response.context["rows"]
     assert [row["appointment"].pk for row in rows] == [sooner.pk, later.pk]
-    assert rows[1]["flags"][0]["code"] == "blood-thinners"
+    assert [str(flag) for flag in rows[1]["flags"]] == ["Blood thinners"]
+    assert "Flag:</span> Blood thinners" in html
     assert rows[0]["age"] >= 18
     assert "To review" in html and ">2<" in html
 

@@ -3,12 +3,21 @@ behind them, the booking by keyboard alone, named time buttons, errors tied to t
 fields and announced. CSP violations fail these tests too (tests/browser/support.py).
 """
 
+import datetime
 import re
 
 import pytest
 
 from tests.browser.support import DOCTOR_USERNAME, expect, format_violations, log_in, status_is
-from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
+from tests.spa import (
+    CONSENT,
+    INJECTION,
+    at,
+    client_details,
+    complete_visit,
+    intake_answers,
+    next_working_day,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -249,7 +258,10 @@ def test_time_slots_are_buttons_named_by_time_and_practitioner(visit, browser_sp
 
 @pytest.mark.parametrize("viewport", ["phone", "desk"])
 def test_doctor_portal_pages_have_no_axe_violation_under_any_rule(visit, browser_spa, viewport):
+    from bookings.models import TreatmentRecord
     from bookings.services.appointments import appointment_book
+    from bookings.services.records import chart_write
+    from tests.factories import UserFactory
 
     appointment_book(
         treatment=browser_spa.botox,
@@ -259,6 +271,20 @@ def test_doctor_portal_pages_have_no_axe_violation_under_any_rule(visit, browser
         intake=intake_answers(blood_thinners=True, medications="Aspirin 81 mg"),
         consent=CONSENT,
     )
+    # A chart to co-sign (the co-sign tab's rows and the chart page).
+    browser_spa.nurse.user = UserFactory(username="nurse")
+    browser_spa.nurse.save()
+    treated = appointment_book(
+        treatment=browser_spa.botox,
+        practitioner=browser_spa.nurse,
+        start=at(next_working_day(), 14),
+        client=client_details("cole@example.com", first_name="Cole"),
+        intake=intake_answers(),
+        consent=CONSENT,
+    )
+    complete_visit(treated)
+    record = chart_write(appointment=treated, user=browser_spa.nurse.user, entry=INJECTION)
+    TreatmentRecord.objects.filter(pk=record.pk).update(needs_cosign=True)
     doctor = visit(viewport, who="doctor")
     page = doctor.page
     log_in(doctor, "/accounts/login/?next=/doctor/", DOCTOR_USERNAME)
@@ -280,7 +306,61 @@ def test_doctor_portal_pages_have_no_axe_violation_under_any_rule(visit, browser
         doctor.go(path)
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         doctor.step(label)
+    doctor.go(f"/doctor/charts/{record.pk}/")
+    expect(page.get_by_role("button", name=re.compile("^Co-sign version 1"))).to_be_visible()
+    doctor.step("chart")
     doctor.assert_clean()
+
+
+# --- the practitioner's pages (/staff/) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desk"])
+def test_staff_pages_have_no_axe_violation_under_any_rule(visit, browser_spa, viewport):
+    """The practitioner's pages the journeys (test_portals.py) do not walk: a day with a
+    visit waiting for the doctor (an exam needed) beside a day-spa one, that visit's
+    intake, an empty day, and the page that turns a nurse away from the doctor portal."""
+    from bookings.services.appointments import appointment_book
+    from tests.factories import UserFactory
+
+    spa = browser_spa
+    spa.botox.requires_gfe = True
+    spa.botox.save()
+    spa.nurse.user = UserFactory(username="nurse")
+    spa.nurse.save()
+    day = next_working_day()
+    appointment_book(
+        treatment=spa.botox,
+        practitioner=spa.nurse,
+        start=at(day, 11),
+        client=client_details(),
+        intake=intake_answers(blood_thinners=True),
+        consent=CONSENT,
+    )
+    appointment_book(
+        treatment=spa.facial,
+        practitioner=spa.nurse,
+        start=at(day, 14),
+        client=client_details("fay@example.com", first_name="Fay"),
+    )
+    nurse = visit(viewport, who="nurse")
+    page = nurse.page
+    log_in(nurse, "/accounts/login/?next=/staff/", "nurse")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My day")
+    nurse.go(f"/staff/?day={day:%Y-%m-%d}")
+    expect(page.get_by_text("None on record yet: the doctor decides at the review")).to_be_visible()
+    nurse.step("a day with a visit waiting for the doctor")
+    page.get_by_role("link", name="Read the intake of Mia Client").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Intake: Mia Client")
+    nurse.step("intake")
+    nurse.go(f"/staff/?day={day - datetime.timedelta(days=7):%Y-%m-%d}")
+    expect(page.get_by_text("No appointments on this day.")).to_be_visible()
+    nurse.step("an empty day")
+    nurse.expected_console.append("403 (Forbidden)")
+    nurse.go("/doctor/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("This page is not for your sign-in")
+    nurse.step("the doctor portal turns a nurse away")
+    nurse.assert_clean()
 
 
 def test_the_axe_check_catches_a_real_violation(visit, browser_spa):

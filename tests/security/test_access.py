@@ -168,6 +168,11 @@ def _site_urls(w) -> list[tuple[str, set[str]]]:
         (f"/doctor/agreements/{w['agreement_b'].pk}/export.csv", {"doctor B"}),
         (f"/staff/appointments/{w['done'].pk}/record/", {"practitioner"}),
         (f"/staff/appointments/{other.pk}/record/", set()),
+        ("/staff/", {"practitioner", "doctor A", "doctor B"}),
+        (f"/staff/?day={day}", {"practitioner", "doctor A", "doctor B"}),
+        (f"/staff/appointments/{pending.pk}/intake/", {"practitioner"}),
+        (f"/staff/appointments/{w['done'].pk}/intake/", {"practitioner"}),
+        (f"/staff/appointments/{other.pk}/intake/", set()),
     ]
 
 
