@@ -76,7 +76,7 @@ def test_an_esthetician_sees_her_day_spa_day(client, spa, esthetician):
     with time_machine.travel(ON_THE_DAY, tick=False):
         client.force_login(esthetician)
         html = client.get("/staff/").content.decode()
-    assert "Tuesday 8 June 2027 (today)" in html
+    assert "Tue 8 Jun 2027 (today)" in html
     assert html.count("Hydrating facial") == 2
     assert "10:00 AM to 11:00 AM" in html and "2:00 PM to 3:00 PM" in html
     assert "Day spa: no medical records" in html
@@ -93,13 +93,13 @@ def test_any_day_is_a_link_away_and_a_bad_day_shows_today(client, spa, esthetici
         assert "No appointments on this day." in monday
         assert 'href="?day=2027-06-08" rel="next">Next day' in monday
         tuesday = client.get("/staff/?day=2027-06-08").content.decode()
-        assert "Tuesday 8 June 2027</h2>" in tuesday and "Hydrating facial" in tuesday
+        assert "Tue 8 Jun 2027</h2>" in tuesday and "Hydrating facial" in tuesday
         for bad in ("2027-02-30", "tomorrow", "0001-01-01", "9999-12-31"):
             response = client.get(f"/staff/?day={bad}")
             html = response.content.decode()
             assert response.status_code == 200, bad
             assert "That is not a day we can show (YYYY-MM-DD): here is today." in html
-            assert "Monday 7 June 2027 (today)" in html
+            assert "Mon 7 Jun 2027 (today)" in html
 
 
 def test_each_medical_visit_shows_its_intake_consent_and_exam(client, spa, nurse):
@@ -119,9 +119,9 @@ def test_each_medical_visit_shows_its_intake_consent_and_exam(client, spa, nurse
         html = client.get("/staff/").content.decode()
     assert "Flag:</span> Blood thinners" in html
     assert f'href="/staff/appointments/{waiting.pk}/intake/">Read the intake' in html
-    assert "Given 1 Jun" in html  # the consent
+    assert "Given Tue 1 Jun 2027" in html  # the consent
     assert "None on record yet: the doctor decides at the review" in html
-    assert "Recorded for this visit: cleared by Dr. Reyes on 1 Jun 2027" in html
+    assert "Recorded for this visit: cleared by Dr. Reyes on Tue 1 Jun 2027" in html
     # Showing flags is a read of the medical record: logged like the doctor's queue.
     logged = MedicalAuditLog.objects.filter(user=nurse).values_list("appointment_id", "what")
     assert set(logged) == {(waiting.pk, "practitioner's day"), (cleared.pk, "practitioner's day")}

@@ -59,9 +59,9 @@ def test_the_day_schedule_fits_the_screen_with_every_visit_readable(visit, brows
             texts.append(card.inner_text())
         if viewport == "phone":
             # One list in time order, each card saying who performs it.
-            assert texts[0].startswith("10:00-11:00") and "Bea Client" in texts[0]
+            assert texts[0].startswith("10:00 AM-11:00 AM") and "Bea Client" in texts[0]
             assert "with Nora Nurse" in texts[0] and "Hydrating facial" in texts[0]
-            assert texts[1].startswith("10:30-11:30") and "Ada Client" in texts[1]
+            assert texts[1].startswith("10:30 AM-11:30 AM") and "Ada Client" in texts[1]
             assert "with Ella Esthetician" in texts[1] and "confirmed" in texts[1].lower()
             expect(page.locator(".day-grid thead")).to_be_hidden()
         else:
