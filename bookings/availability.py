@@ -58,13 +58,28 @@ class Interval:
     start: datetime.datetime
     end: datetime.datetime
 
-    def overlaps(self, start: datetime.datetime, end: datetime.datetime) -> bool:
-        return self.start < end and start < self.end
+
+class BusyTimes:
+    """Intervals that block a practitioner or a resource, with a fast overlap test."""
+
+    def __init__(self, intervals: Iterable[Interval]) -> None:
+        ordered = sorted(intervals, key=lambda interval: interval.start)
+        self._starts = [interval.start for interval in ordered]
+        # _latest_end[i]: the latest end among the first i + 1 intervals.
+        self._latest_end: list[datetime.datetime] = []
+        for interval in ordered:
+            latest = self._latest_end[-1] if self._latest_end else interval.end
+            self._latest_end.append(max(latest, interval.end))
+
+    def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        """Nothing overlaps [start, end)."""
+        starting_before_end = bisect.bisect_left(self._starts, end)
+        return starting_before_end == 0 or self._latest_end[starting_before_end - 1] <= start
 
 
 @dataclass
 class PractitionerDay:
-    """What one practitioner offers: weekly blocks, time off and busy time, sorted."""
+    """What one practitioner offers: weekly blocks, time off and busy time."""
 
     practitioner_id: int
     name: str
@@ -76,18 +91,60 @@ class PractitionerDay:
     allowed_days: set[datetime.date] | None = None
 
     def __post_init__(self) -> None:
-        self.unavailable.sort(key=lambda interval: interval.start)
-        self._starts = [interval.start for interval in self.unavailable]
-        # _latest_end[i]: the latest end among the first i + 1 intervals.
-        self._latest_end: list[datetime.datetime] = []
-        for interval in self.unavailable:
-            latest = self._latest_end[-1] if self._latest_end else interval.end
-            self._latest_end.append(max(latest, interval.end))
+        self._busy = BusyTimes(self.unavailable)
 
     def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
         """No time off or appointment overlaps [start, end)."""
-        starting_before_end = bisect.bisect_left(self._starts, end)
-        return starting_before_end == 0 or self._latest_end[starting_before_end - 1] <= start
+        return self._busy.is_free(start, end)
+
+
+class ResourceDay(BusyTimes):
+    """A room or device, busy while out of service or held by another appointment."""
+
+    def __init__(self, resource_id: int, name: str, unavailable: Iterable[Interval] = ()) -> None:
+        super().__init__(unavailable)
+        self.resource_id, self.name = resource_id, name
+
+
+@dataclass(frozen=True)
+class Need:
+    """Something the treatment needs for its whole length: any one of `resources`,
+    lowest-numbered first (the order in which booking picks them)."""
+
+    label: str
+    resources: tuple[ResourceDay, ...]
+
+
+def pick_resources(
+    needs: Sequence[Need],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    *,
+    wanted: frozenset[int] = frozenset(),
+) -> tuple[ResourceDay, ...] | None:
+    """One free resource for each need, never the same one twice, or None.
+
+    The first such choice in the needs' own order, so availability and the booking
+    writer pick the same rooms. `wanted`: for a need that lists one of these ids, only
+    those will do (the front desk swapping a room).
+    """
+    if not needs:
+        return ()
+    first, rest = needs[0], needs[1:]
+    candidates = first.resources
+    if any(resource.resource_id in wanted for resource in candidates):
+        candidates = tuple(r for r in candidates if r.resource_id in wanted)
+    for resource in candidates:
+        if not resource.is_free(start, end):
+            continue
+        others = [
+            replace(need, resources=tuple(r for r in need.resources if r is not resource))
+            for need in rest
+        ]
+        tail = pick_resources(others, start, end, wanted=wanted)
+        if tail is not None:
+            return (resource, *tail)
+    return None
 
 
 @dataclass(frozen=True)
@@ -96,6 +153,8 @@ class Slot:
     end: datetime.datetime
     practitioner_id: int
     practitioner_name: str
+    # (id, name) of the rooms and devices a booking at this time would hold.
+    resources: tuple[tuple[int, str], ...] = ()
 
     def as_dict(self, zone: ZoneInfo) -> dict:
         """The availability API's object for this slot (CONTRACT.md), in local time."""
@@ -104,6 +163,7 @@ class Slot:
             "end": self.end.astimezone(zone).isoformat(),
             "practitioner": self.practitioner_id,
             "practitioner_name": self.practitioner_name,
+            "resources": [{"id": id_, "name": name} for id_, name in self.resources],
         }
 
     def part_of_day(self, zone: ZoneInfo) -> str:
@@ -127,11 +187,9 @@ def to_instant(
 ) -> datetime.datetime:
     """The instant a local wall-clock time names, in UTC.
 
-    Most times name one instant. On a change-over day a time can name two: a
-    repeated time (clocks fall back) its two occurrences, a skipped time (clocks
-    spring forward) the instants it would be by the clock before and after the
-    change. This gives the earlier of the two, or the later with `later`. Callers
-    that must not offer a skipped time check wall_clock_exists first.
+    On a change-over day a repeated or skipped time names two instants: this gives
+    the earlier, or the later with `later`. Callers that must not offer a skipped time
+    check wall_clock_exists first.
     """
     naive = datetime.datetime.combine(day, wall)
     first = naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
@@ -211,17 +269,21 @@ def free_slots(
     buffer: datetime.timedelta,
     now: datetime.datetime,
     policy: Policy,
+    needs: Sequence[Need] = (),
 ) -> list[Slot]:
     """Every bookable start, soonest first, for each practitioner on each day.
 
     A slot fits when the treatment plus its cleanup buffer fits inside one working
-    block, touches no time off or other appointment, starts on the grid, at least
-    the minimum notice from now, and no later than the furthest bookable day.
+    block, touches no time off or other appointment, finds one free resource for each
+    need over the same time, starts on the grid, at least the minimum notice from
+    now, and no later than the furthest bookable day.
     """
     not_before = earliest_start(now, policy)
     last_day = policy.last_bookable_day(now)
     hold = duration + buffer
     slots: list[Slot] = []
+    # Rooms and devices don't depend on the practitioner: picked once per start.
+    resources_at: dict[datetime.datetime, tuple[ResourceDay, ...] | None] = {}
     for day in days:
         if day > last_day:
             break
@@ -234,15 +296,22 @@ def free_slots(
                 if block not in starts_in_block:
                     starts_in_block[block] = _starts_in_block(day, *block, hold, policy)
                 for start in starts_in_block[block]:
-                    if start >= not_before and practitioner.is_free(start, start + hold):
-                        slots.append(
-                            Slot(
-                                start=start,
-                                end=start + duration,
-                                practitioner_id=practitioner.practitioner_id,
-                                practitioner_name=practitioner.name,
-                            )
+                    if start < not_before or not practitioner.is_free(start, start + hold):
+                        continue
+                    if start not in resources_at:
+                        resources_at[start] = pick_resources(needs, start, start + hold)
+                    picked = resources_at[start]
+                    if picked is None:
+                        continue
+                    slots.append(
+                        Slot(
+                            start=start,
+                            end=start + duration,
+                            practitioner_id=practitioner.practitioner_id,
+                            practitioner_name=practitioner.name,
+                            resources=tuple((r.resource_id, r.name) for r in picked),
                         )
+                    )
     slots.sort(key=lambda slot: (slot.start, slot.practitioner_name, slot.practitioner_id))
     return slots
 

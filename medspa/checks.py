@@ -24,39 +24,53 @@ def site_url_is_public(app_configs, **kwargs) -> list[Warning]:
     return []
 
 
-# The one piece of schema Django's migrations cannot declare for both databases
-# (bookings migration 0002): without it, two racing bookings could both succeed.
-NO_OVERLAP = "appointment_no_overlap"
+# The schema Django's migrations cannot declare for both databases: without these,
+# two racing bookings could both get one practitioner, room or device. Each is
+# (table, constraint, what it protects, the migration that adds it).
+EXCLUSION_CONSTRAINTS = [
+    ("bookings_appointment", "appointment_no_overlap", "appointments", "0002_no_overlap"),
+    (
+        "bookings_resourceallocation",
+        "allocation_no_overlap",
+        "rooms and devices",
+        "0015_resource_allocation",
+    ),
+]
 
 
 @register("schema")
 def no_overlap_constraint_exists(app_configs, **kwargs) -> list[Error]:
-    """On PostgreSQL, once migrated, appointments carry the exclusion constraint.
+    """On PostgreSQL, once migrated, appointments and allocations carry their exclusion
+    constraints.
 
     Not tagged `database`, so a plain `manage.py check` runs it; a database that is
     unreachable or not yet migrated has nothing to check."""
     errors = []
     for connection in connections.all():
-        if connection.vendor != "postgresql" or not _overlap_migration_applied(connection):
+        if connection.vendor != "postgresql":
             continue
-        with connection.cursor() as cursor:
-            constraints = connection.introspection.get_constraints(cursor, "bookings_appointment")
-        if NO_OVERLAP not in constraints:
-            errors.append(
-                Error(
-                    f"The exclusion constraint {NO_OVERLAP} is missing from appointments: "
-                    "the database would accept two overlapping bookings.",
-                    hint="Run bookings migration 0002 again "
-                    "(manage.py migrate bookings 0001, then manage.py migrate).",
-                    id="medspa.E002",
+        applied = _applied_migrations(connection)
+        for table, name, protects, migration in EXCLUSION_CONSTRAINTS:
+            if ("bookings", migration) not in applied:
+                continue
+            with connection.cursor() as cursor:
+                constraints = connection.introspection.get_constraints(cursor, table)
+            if name not in constraints:
+                number = migration[:4]
+                errors.append(
+                    Error(
+                        f"The exclusion constraint {name} is missing from {protects}: "
+                        "the database would accept two overlapping bookings.",
+                        hint=f"Run bookings migration {number} again (manage.py migrate "
+                        f"bookings {int(number) - 1:04d}, then manage.py migrate).",
+                        id="medspa.E002",
+                    )
                 )
-            )
     return errors
 
 
-def _overlap_migration_applied(connection) -> bool:
+def _applied_migrations(connection) -> set[tuple[str, str]]:
     try:
-        applied = MigrationRecorder(connection).applied_migrations()
+        return set(MigrationRecorder(connection).applied_migrations())
     except DatabaseError:  # no database to look at: nothing to check
-        return False
-    return ("bookings", "0002_no_overlap") in applied
+        return set()

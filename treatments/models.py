@@ -333,3 +333,11 @@ class ClinicalRuleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.treatment}: {self.rule}"
+
+
+# Rooms and devices live in their own module; Django finds models imported here.
+from treatments.resources import (  # noqa: E402, F401
+    Resource,
+    ResourceNeed,
+    ResourceOutOfService,
+)

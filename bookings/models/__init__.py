@@ -17,6 +17,7 @@ from bookings.models.clinical import (
     TreatmentRecord,
 )
 from bookings.models.messages import OutboundEmail
+from bookings.models.resources import ResourceAllocation
 
 __all__ = [
     "LONGEST_HOLD",
@@ -29,6 +30,7 @@ __all__ = [
     "Intake",
     "MedicalAuditLog",
     "OutboundEmail",
+    "ResourceAllocation",
     "Review",
     "TreatmentRecord",
     "new_token",

@@ -2,6 +2,7 @@
 window, or the front desk). The visit itself (check in, complete) is services/visits.py."""
 
 import datetime
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,10 +13,11 @@ from django.utils import timezone
 from bookings.availability import Policy
 from bookings.models import Appointment, AppointmentEvent, Review
 from bookings.services import messages
+from bookings.services.allocations import allocations_follow
 from bookings.services.appointments import appointment_validate, taken
 from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, stored_intake
-from bookings.services.locks import lock_practitioner_ids, lock_practitioners, treatment_as_stored
+from bookings.services.locks import lock_practitioner_ids, lock_schedules, treatment_as_stored
 from bookings.services.records import exam_for_visit
 from medspa.clock import staff_time
 from practitioners.models import Practitioner
@@ -32,6 +34,11 @@ def _exam_lapses(
         return False  # the exam happens at the visit, whatever its day
     day = timezone.localtime(new_start).date()
     return exam_for_visit(appointment, treatment=treatment, day=day) is None
+
+
+def _where(start: datetime.datetime, practitioner: Practitioner, resources: Iterable[str]) -> str:
+    """ "Tue 8 Jun 2027, 2:00 PM with Maya, Room 2": a time in the history."""
+    return ", ".join([f"{staff_time(start)} with {practitioner.display_name}", *resources])
 
 
 def manage_link_expired(appointment: Appointment, now: datetime.datetime | None = None) -> bool:
@@ -91,6 +98,7 @@ def appointment_cancel(
         appointment.status = Appointment.Status.CANCELLED
         appointment.cancelled_at = now
         appointment.save(update_fields=["status", "cancelled_at", "updated_at"])
+        allocations_follow(appointment)
         Review.objects.filter(appointment=appointment, decision=Review.Decision.PENDING).delete()
         record_event(
             appointment,
@@ -110,18 +118,21 @@ def appointment_reschedule(
     by_client: bool,
     now: datetime.datetime | None = None,
     enforce_notice: bool = True,
+    resources: frozenset[int] = frozenset(),
     by=None,
 ) -> Appointment:
     """Move to a new time under the same rules as booking; the old time is freed.
 
-    The same practitioner unless another is given. A medical appointment whose
-    supervising physician changes with the new date goes back to review.
+    The same practitioner unless another is given; rooms and devices picked afresh
+    unless the front desk names one (`resources`), so a move may also swap a room. A
+    medical appointment whose supervising physician changes with the new date goes
+    back to review.
     """
     now = now or timezone.now()
     with transaction.atomic():
         current = Appointment.objects.select_related("treatment").get(pk=appointment.pk)
         target = practitioner or current.practitioner
-        lock_practitioners(current.treatment, target, also=[current.practitioner_id])
+        lock_schedules(current.treatment, target, also=[current.practitioner_id])
         current = (
             Appointment.objects.select_for_update(of=("self",), no_key=True)
             .select_related("treatment")
@@ -131,7 +142,14 @@ def appointment_reschedule(
             _refuse_online_change(current, now)
         elif current.status not in Appointment.CHANGEABLE_STATUSES:
             raise ValidationError(f"A {current.get_status_display()} appointment cannot be moved.")
-        if start == current.start and target.pk == current.practitioner_id:
+        held = dict(
+            current.allocations.filter(holds_time=True).values_list("resource_id", "resource__name")
+        )
+        if (
+            start == current.start
+            and target.pk == current.practitioner_id
+            and resources <= held.keys()
+        ):
             raise ValidationError(
                 {"start": "That is already the time of your appointment. Choose another."}
             )
@@ -145,12 +163,13 @@ def appointment_reschedule(
             now=now,
             ignore_appointment=current,
             enforce_notice=enforce_notice,
+            wanted_resources=resources,
         )
         review_again = treatment.is_medical and (
             plan.supervising_physician != current.supervising_physician
             or _exam_lapses(current, treatment, plan.start)
         )
-        moved_from = f"{staff_time(current.start)} with {current.practitioner.display_name}"
+        moved_from = _where(current.start, current.practitioner, held.values())
         current.practitioner = plan.practitioner
         current.supervising_physician = plan.supervising_physician
         current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
@@ -170,13 +189,14 @@ def appointment_reschedule(
         try:
             with transaction.atomic():
                 current.save()
+                allocations_follow(current, plan.resource_ids)
         except IntegrityError:
             raise ValidationError({"start": taken()}) from None
         record_event(
             current,
             AppointmentEvent.Action.MOVED,
             by,
-            f"from {moved_from} to {staff_time(plan.start)} with {plan.practitioner.display_name}",
+            f"from {moved_from} to {_where(plan.start, plan.practitioner, plan.resource_names)}",
         )
         if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:
             record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)

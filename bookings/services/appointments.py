@@ -15,14 +15,22 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
-from bookings.availability import TAKEN_MESSAGE, Policy, PractitionerDay, slot_problem
+from bookings.availability import (
+    TAKEN_MESSAGE,
+    Need,
+    Policy,
+    PractitionerDay,
+    pick_resources,
+    slot_problem,
+)
 from bookings.models import Appointment, AppointmentEvent, Client, normalise_email
-from bookings.selectors.booking import practitioner_days, qualified_practitioners
+from bookings.selectors.booking import practitioner_days, qualified_practitioners, resource_needs
 from bookings.services import messages
+from bookings.services.allocations import allocations_follow
 from bookings.services.clients import ClientDetails
 from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, IntakeAnswers, clinical_problems, record_intake
-from bookings.services.locks import lock_practitioners, treatment_as_stored
+from bookings.services.locks import lock_schedules, treatment_as_stored
 from medspa.clock import staff_time
 from medspa.phones import INVALID_PHONE, phone_to_e164
 from practitioners.models import Practitioner
@@ -42,6 +50,16 @@ class BookingPlan:
     end: datetime.datetime
     blocked_until: datetime.datetime
     flags: list[dict[str, str]]
+    # The rooms and devices it holds, one per need: (id, name), lowest-numbered free.
+    resources: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def resource_ids(self) -> list[int]:
+        return [id_ for id_, _ in self.resources]
+
+    @property
+    def resource_names(self) -> list[str]:
+        return [name for _, name in self.resources]
 
 
 def _schedules(
@@ -50,14 +68,16 @@ def _schedules(
     day: datetime.date,
     policy: Policy,
     ignore_appointment_id: int | None,
-) -> list[PractitionerDay]:
-    return practitioner_days(
-        treatment,
-        practitioners,
-        first_day=day,
-        last_day=day,
-        policy=policy,
-        ignore_appointment_id=ignore_appointment_id,
+) -> tuple[list[PractitionerDay], list[Need]]:
+    window = {
+        "first_day": day,
+        "last_day": day,
+        "policy": policy,
+        "ignore_appointment_id": ignore_appointment_id,
+    }
+    return (
+        practitioner_days(treatment, practitioners, **window),
+        resource_needs(treatment, **window),
     )
 
 
@@ -72,6 +92,7 @@ def appointment_validate(
     policy: Policy | None = None,
     ignore_appointment: Appointment | None = None,
     enforce_notice: bool = True,
+    wanted_resources: frozenset[int] = frozenset(),
 ) -> BookingPlan:
     """Check every booking rule; return the plan, or raise ValidationError keyed by field.
 
@@ -80,7 +101,9 @@ def appointment_validate(
     in time off, not overlapping, not past, within the notice (unless the front desk
     waives it) and advance windows; medical treatments: a supervising physician on
     record that day, the client's age, consent, and the contraindications (absolute
-    ones refuse, relative ones become flags). No practitioner means any free one.
+    ones refuse, relative ones become flags); one free room or device for each of the
+    treatment's needs, over the same time. No practitioner means any free one.
+    `wanted_resources`: the front desk's choice of room or device, for its need.
     """
     now = now or timezone.now()
     policy = policy or Policy.from_settings(treatment)
@@ -118,8 +141,11 @@ def appointment_validate(
         ]
         candidates = []
     chosen = None
+    picked = ()
+    duration = datetime.timedelta(minutes=treatment.duration_minutes)
+    buffer = datetime.timedelta(minutes=treatment.buffer_minutes)
     if candidates:
-        schedules = _schedules(
+        schedules, needs = _schedules(
             treatment,
             candidates,
             day,
@@ -131,8 +157,8 @@ def appointment_validate(
             reason = slot_problem(
                 schedule,
                 start=start,
-                duration=datetime.timedelta(minutes=treatment.duration_minutes),
-                buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
+                duration=duration,
+                buffer=buffer,
                 now=now,
                 policy=effective_policy,
             )
@@ -142,6 +168,12 @@ def appointment_validate(
             reasons.append(reason)
         if chosen is None:
             errors["start"] = [_explain(reasons)]
+        else:
+            picked = pick_resources(
+                needs, start, start + duration + buffer, wanted=wanted_resources
+            )
+            if picked is None:  # no free room or device reads like a taken slot
+                errors["start"] = [taken()]
     if errors:
         raise ValidationError(errors)
 
@@ -158,8 +190,9 @@ def appointment_validate(
         supervising_physician=physician,
         start=start,
         end=end,
-        blocked_until=end + datetime.timedelta(minutes=treatment.buffer_minutes),
+        blocked_until=end + buffer,
         flags=flags,
+        resources=tuple((resource.resource_id, resource.name) for resource in picked),
     )
 
 
@@ -218,7 +251,7 @@ def appointment_book(
     if phone is None:  # the forms check it first; this is every other caller's check
         raise ValidationError({"phone": INVALID_PHONE})
     with transaction.atomic():
-        lock_practitioners(treatment, practitioner)
+        lock_schedules(treatment, practitioner)
         # The price, duration and rules as they are now, not as the caller loaded them.
         treatment = treatment_as_stored(treatment.pk)
         try:
@@ -267,12 +300,14 @@ def appointment_book(
                     submission_key=submission_key or None,
                 )
                 appointment.save(force_insert=True)
+                allocations_follow(appointment, plan.resource_ids)
         except IntegrityError:
             # Posted twice for "any practitioner": the first booking took another one.
             again = _same_form_again(submission_key)
             if again is not None:
                 return again
-            # The database's no-overlap constraint: someone else got there first.
+            # A no-overlap constraint (practitioner, room or device): someone else got
+            # there first.
             raise ValidationError({"start": taken()}) from None
         record_event(
             appointment,

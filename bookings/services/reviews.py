@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, AppointmentEvent, MedicalAuditLog, Review
 from bookings.services import messages
+from bookings.services.allocations import allocations_follow
 from bookings.services.history import record_event
 from bookings.services.locks import lock_practitioner_ids
 from bookings.services.records import (
@@ -109,6 +110,7 @@ def review_decide(
         elif appointment.status == Appointment.Status.PENDING_REVIEW:
             appointment.status = Appointment.Status.CONFIRMED
         appointment.save(update_fields=["status", "updated_at"])
+        allocations_follow(appointment)  # a declined visit frees its room and device
         record_event(appointment, AppointmentEvent.Action.REVIEWED, user, f"review {decision}")
         log_access(
             user=user,

@@ -295,7 +295,8 @@ class TestAvailabilityApi:
         assert body["treatment"] == spa.facial.slug and body["date"] == day.isoformat()
         assert body["time_zone"] == "America/New_York"
         slot = body["slots"][0]
-        assert set(slot) == {"start", "end", "practitioner", "practitioner_name"}
+        assert set(slot) == {"start", "end", "practitioner", "practitioner_name", "resources"}
+        assert slot["resources"] == []  # a facial that needs no room here
         start = datetime.datetime.fromisoformat(slot["start"])
         assert start.utcoffset() is not None and start.astimezone(NY).date() == day
 

@@ -89,9 +89,10 @@ def test_availability_query_count_does_not_grow(client, spa, days, treatment):
     large = count_queries(client, url)
     print(f"availability {treatment} days={days} queries small={small} large={large}")
     assert small == large
-    # The treatment 3, practitioners and their hours 2, time off and appointments 1,
-    # and for medical the supervision agreements 3 (with their treatments and physicians).
-    assert large == ((9, 9) if treatment == "botox" else (6, 6))
+    # The treatment 4 (with its rooms and devices needed: none here), practitioners and
+    # their hours 2, time off and appointments 1, and for medical the supervision
+    # agreements 3 (with their treatments and physicians).
+    assert large == ((10, 10) if treatment == "botox" else (7, 7))
 
 
 @pytest.mark.parametrize("treatment", ["facial", "botox"])

@@ -60,3 +60,15 @@ def test_the_check_fails_when_the_no_overlap_constraint_is_missing():
     assert error.id == "medspa.E002" and "overlapping" in error.msg
     with pytest.raises(SystemCheckError, match="appointment_no_overlap"):
         call_command("check")
+
+
+@postgres_only
+def test_the_check_fails_when_the_allocation_constraint_is_missing():
+    with connection.cursor() as cursor:  # rolled back with the test's transaction
+        cursor.execute(
+            "ALTER TABLE bookings_resourceallocation DROP CONSTRAINT allocation_no_overlap"
+        )
+    [error] = checks.no_overlap_constraint_exists(None)
+    assert "rooms and devices" in error.msg and "0014" in error.hint
+    with pytest.raises(SystemCheckError, match="allocation_no_overlap"):
+        call_command("check")
