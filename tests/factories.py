@@ -12,6 +12,8 @@ from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, Wo
 from treatments.models import (
     Category,
     Contraindication,
+    Resource,
+    ResourceNeed,
     Role,
     Treatment,
     TreatmentContraindication,
@@ -167,3 +169,19 @@ class SupervisionAgreementFactory(factory.django.DjangoModelFactory):
 
     class Params:
         unaccepted = factory.Trait(accepted_by=None, accepted_at=None)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Resource
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Treatment room {n}")
+    kind = Resource.Kind.ROOM
+
+
+def needs(treatment: Treatment, label: str, *resources: Resource) -> ResourceNeed:
+    """The treatment needs any one of `resources` for its whole length."""
+    need = ResourceNeed.objects.create(treatment=treatment, label=label)
+    need.resources.set(resources)
+    return need

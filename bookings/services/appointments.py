@@ -168,6 +168,8 @@ def appointment_validate(
             reasons.append(reason)
         if chosen is None:
             errors["start"] = [_explain(reasons)]
+        elif not wanted_resources <= {r.resource_id for need in needs for r in need.resources}:
+            errors["resources"] = ["That room or device is not used for this treatment."]
         else:
             picked = pick_resources(
                 needs, start, start + duration + buffer, wanted=wanted_resources
