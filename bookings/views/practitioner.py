@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bookings.forms.fields import add_service_errors, parse_day
 from bookings.forms.practitioner import ChartForm, ExamForm
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
+from bookings.selectors.resources import with_held_resources
 from bookings.services.exams import exam_at_visit_record, exam_due
 from bookings.services.intake import answers_shown, flags_shown, intake_labels
 from bookings.services.records import (
@@ -62,11 +63,13 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     day = _day_asked(request, today)
     visits = list(
-        Appointment.objects.filter(practitioner=me, start__date=day)
-        .exclude(status__in=Appointment.FREEING_STATUSES)
-        .select_related("treatment", "intake", "consent", "review")
-        .annotate(has_record=Exists(TreatmentRecord.objects.filter(appointment=OuterRef("pk"))))
-        .order_by("start", "pk")
+        with_held_resources(
+            Appointment.objects.filter(practitioner=me, start__date=day)
+            .exclude(status__in=Appointment.FREEING_STATUSES)
+            .select_related("treatment", "intake", "consent", "review")
+            .annotate(has_record=Exists(TreatmentRecord.objects.filter(appointment=OuterRef("pk"))))
+            .order_by("start", "pk")
+        )
     )
     medical = [visit for visit in visits if visit.treatment.is_medical]
     exams = exams_for_visits(visit for visit in medical if visit.treatment.requires_gfe)

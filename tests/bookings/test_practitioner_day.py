@@ -15,7 +15,7 @@ from bookings.models import MedicalAuditLog, TreatmentRecord
 from bookings.services.appointments import appointment_book
 from bookings.services.records import ChartEntry, ExamFindings, chart_write
 from bookings.services.reviews import review_decide
-from tests.factories import MedicalTreatmentFactory, UserFactory
+from tests.factories import MedicalTreatmentFactory, ResourceFactory, UserFactory, needs
 from tests.spa import (
     CONSENT,
     INJECTION,
@@ -82,6 +82,17 @@ def test_an_esthetician_sees_her_day_spa_day(client, spa, esthetician):
     assert "Day spa: no medical records" in html
     assert "No appointments on this day." not in html
     assert not MedicalAuditLog.objects.exists()  # nothing medical was shown
+
+
+def test_each_visit_shows_the_room_and_device_it_holds(client, spa, esthetician):
+    room = ResourceFactory(name="Room 3")
+    needs(spa.facial, "a treatment room", room)
+    with time_machine.travel(BOOKED, tick=False):
+        book_facial_at(spa, at(DAY, 10), practitioner=spa.esthetician)
+    with time_machine.travel(ON_THE_DAY, tick=False):
+        client.force_login(esthetician)
+        html = client.get("/staff/").content.decode()
+    assert "Hydrating facial<br>" in html and "Room 3</span>" in html
 
 
 def test_any_day_is_a_link_away_and_a_bad_day_shows_today(client, spa, esthetician):
