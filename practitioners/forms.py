@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext as _
 
+from medspa.phones import PhoneField
 from practitioners.models import Practitioner, SupervisionAgreement, treatments_outside_role
 from treatments.forms import ProcessedImagesFormMixin
 from treatments.models import Treatment
@@ -29,6 +30,8 @@ class PractitionerForm(ProcessedImagesFormMixin, forms.ModelForm):
             "is_active",
             "display_order",
         ]
+        # Stored in E.164 like clients' numbers; shown as "+1 212-555-0177".
+        field_classes = {"phone": PhoneField}
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)

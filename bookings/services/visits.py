@@ -19,6 +19,7 @@ from bookings.services.appointment_changes import appointment_cancel
 from bookings.services.exams import exam_due
 from bookings.services.history import record_event
 from medspa.clock import clock
+from medspa.phones import phone_display
 
 Status = Appointment.Status
 # Where each status may go next; anything else is refused.
@@ -55,7 +56,7 @@ def doctor_contact(appointment: Appointment) -> str:
     if physician is None:
         return ""
     return (
-        f"{physician.display_name}, {physician.phone}"
+        f"{physician.display_name}, {phone_display(physician.phone)}"
         if physician.phone
         else physician.display_name
     )

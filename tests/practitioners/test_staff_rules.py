@@ -214,3 +214,11 @@ def test_changing_an_accepted_agreement_needs_a_new_acceptance():
 def test_expiry_warning_window(days_ahead, soon):
     today = datetime.date(2027, 5, 1)
     assert expires_soon(today + datetime.timedelta(days=days_ahead), today) is soon
+
+
+def test_a_practitioners_phone_is_stored_in_e164_and_a_bad_one_refused():
+    form = PractitionerForm(data=_practitioner_data(phone="(212) 555-0177"))
+    assert form.is_valid(), form.errors
+    assert form.save().phone == "+12125550177"
+    bad = PractitionerForm(data=_practitioner_data(slug="ella-2", phone="555"))
+    assert not bad.is_valid() and "phone" in bad.errors
