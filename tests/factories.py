@@ -12,6 +12,9 @@ from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, Wo
 from treatments.models import (
     Category,
     Contraindication,
+    Resource,
+    ResourceNeed,
+    ResourceOutOfService,
     Role,
     Treatment,
     TreatmentContraindication,
@@ -167,3 +170,40 @@ class SupervisionAgreementFactory(factory.django.DjangoModelFactory):
 
     class Params:
         unaccepted = factory.Trait(accepted_by=None, accepted_at=None)
+
+
+class ResourceFactory(factory.django.DjangoModelFactory):
+    """A treatment room; `kind=Resource.Kind.DEVICE` for a device."""
+
+    class Meta:
+        model = Resource
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Room {n + 1}")
+    kind = Resource.Kind.ROOM
+
+
+class ResourceNeedFactory(factory.django.DjangoModelFactory):
+    """A treatment's need, met by any one of `resources` (a list)."""
+
+    class Meta:
+        model = ResourceNeed
+        skip_postgeneration_save = True
+
+    treatment = factory.SubFactory(TreatmentFactory)
+    label = "a treatment room"
+
+    @factory.post_generation
+    def resources(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.resources.set(extracted)
+
+
+class ResourceOutOfServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResourceOutOfService
+
+    resource = factory.SubFactory(ResourceFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=3))
+    reason = "Calibration"
