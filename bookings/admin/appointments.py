@@ -4,7 +4,7 @@ status changes and the day schedule. Every change goes through bookings/services
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
@@ -20,7 +20,7 @@ from bookings.admin.day import DayFilter, DayViews
 from bookings.admin.free_times import FreeTimeViews
 from bookings.admin.phone_booking import PhoneBookingViews
 from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
-from bookings.models import Appointment, AppointmentEvent
+from bookings.models import Appointment, AppointmentEvent, ResourceAllocation
 from bookings.services.appointment_changes import appointment_cancel, appointment_reschedule
 from bookings.services.locks import hold_schedules_of
 from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
@@ -34,6 +34,19 @@ STATUS_ACTIONS = {
     "no_show": "No-show",
     "cancelled": "Cancel",
 }
+
+
+def held_resources(appointment: Appointment) -> str:
+    """The rooms and devices it holds; once cancelled or declined, those it held, marked
+    released. From the prefetched allocations (AppointmentAdmin.get_queryset)."""
+    allocations = appointment.allocations.all()
+    holding = [a.resource.name for a in allocations if a.holds_time]
+    if holding:
+        return ", ".join(holding)
+    released = [a.resource.name for a in allocations]
+    if released:
+        return f"{', '.join(released)} (released: {appointment.get_status_display()})"
+    return ""
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -56,7 +69,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     list_display = [
         "local_start",
         "client_name",
-        "treatment",
+        "treatment_and_rooms",
         "practitioner",
         "status_badge",
         "review_status",
@@ -87,6 +100,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         "treatment",
         "practitioner",
         "when",
+        "rooms_and_devices",
         "status",
         "price_as_booked",
         "source",
@@ -96,6 +110,15 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     ]
 
     # --- the list -----------------------------------------------------------
+
+    def get_queryset(self, request):
+        # Each row's rooms and devices: one query for the page, whatever its length.
+        allocations = ResourceAllocation.objects.select_related("resource").order_by("resource_id")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("allocations", queryset=allocations))
+        )
 
     def action_checkbox(self, appointment: Appointment) -> str:
         """The row's checkbox for the bulk actions, as the admin's own (same name, class
@@ -128,6 +151,21 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     def review_status(self, appointment: Appointment) -> str:
         review = getattr(appointment, "review", None)
         return review.get_decision_display() if review else "-"
+
+    @admin.display(description="Treatment", ordering="treatment__name")
+    def treatment_and_rooms(self, appointment: Appointment) -> str:
+        """The treatment, and under it the rooms and devices (a column of its own would
+        push the status off a desk's screen)."""
+        where = held_resources(appointment)
+        if not where:
+            return appointment.treatment.name
+        return format_html(
+            '{}<br><small class="list-where">in {}</small>', appointment.treatment.name, where
+        )
+
+    @admin.display(description="Rooms and devices")
+    def rooms_and_devices(self, appointment: Appointment) -> str:
+        return held_resources(appointment) or "-"
 
     @admin.display(description="When")
     def when(self, appointment: Appointment) -> str:
