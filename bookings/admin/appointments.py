@@ -19,7 +19,7 @@ from bookings.admin.clients import SearchByPhone
 from bookings.admin.day import DayFilter, DayViews
 from bookings.admin.free_times import FreeTimeViews
 from bookings.admin.phone_booking import PhoneBookingViews
-from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
+from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm, offers_resources
 from bookings.models import Appointment, AppointmentEvent, ResourceAllocation
 from bookings.services.appointment_changes import appointment_cancel, appointment_reschedule
 from bookings.services.locks import hold_schedules_of
@@ -206,13 +206,10 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.phone_booking_fieldsets(request)
-        return [
-            (None, {"fields": self.readonly_fields}),
-            (
-                "Move",
-                {"fields": ["start_date", "start_time", "new_practitioner", "allow_short_notice"]},
-            ),
-        ]
+        move = ["start_date", "start_time", "new_practitioner", "allow_short_notice"]
+        if offers_resources(obj.treatment_id):  # the form has the field (resource_choices)
+            move.insert(3, "resource")
+        return [(None, {"fields": self.readonly_fields}), ("Move", {"fields": move})]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
@@ -239,6 +236,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
                 practitioner=form.cleaned_data.get("new_practitioner"),
                 by_client=False,
                 enforce_notice=not form.cleaned_data.get("allow_short_notice"),
+                resources=form.wanted_resources(),
                 by=request.user,
             )
 
