@@ -315,7 +315,10 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         back = request.POST.get("next", "")
         if back == "day":
             day = timezone.localtime(appointment.start).date()
-            return HttpResponseRedirect(reverse("admin:bookings_appointment_day") + f"?date={day}")
+            by = "&by=resource" if request.POST.get("by") == "resource" else ""
+            return HttpResponseRedirect(
+                reverse("admin:bookings_appointment_day") + f"?date={day}{by}"
+            )
         return HttpResponseRedirect(
             reverse("admin:bookings_appointment_change", args=[appointment.pk])
         )
