@@ -230,7 +230,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         if not change:
             self.book_by_phone(request, obj, form)
         elif form.has_move():
-            appointment_reschedule(
+            moved = appointment_reschedule(
                 appointment=obj,
                 start=form.start,
                 practitioner=form.cleaned_data.get("new_practitioner"),
@@ -239,6 +239,13 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
                 resources=form.wanted_resources(),
                 by=request.user,
             )
+            # Where it went, the room picked included (the admin's own message names
+            # the appointment as it was).
+            rooms = ", ".join(
+                moved.allocations.filter(holds_time=True).values_list("resource__name", flat=True)
+            )
+            where = f"{staff_time(moved.start)} with {moved.practitioner.display_name}"
+            messages.success(request, f"Moved to {where}{f', in {rooms}' if rooms else ''}.")
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
