@@ -210,3 +210,19 @@ def test_the_finder_shows_each_times_room_and_a_pick_carries_it_to_the_move(desk
     assert data["resource"] == str(rooms.room_2.pk) and data["start_time"] == "10:00"
     assert desk.post(change_url(appointment), data).status_code == 302
     assert held(appointment) == ["Room 2"]
+
+
+def test_a_rooms_name_is_escaped_wherever_the_desk_reads_it(desk, spa, rooms):
+    day = next_working_day()
+    appointment = book_facial(spa, 10, "a@example.com", day=day)
+    rooms.room_1.name = "<script>alert(1)</script>"
+    rooms.room_1.save()
+    for url in (
+        change_url(appointment),
+        "/admin/bookings/appointment/",
+        f"{FINDER_URL}?move={appointment.pk}",
+        f"/admin/bookings/appointment/day/?date={day}&by=resource",
+    ):
+        page = desk.get(url).content.decode()
+        assert "<script>alert(1)</script>" not in page, url
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page, url
