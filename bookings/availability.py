@@ -270,20 +270,21 @@ def free_slots(
     now: datetime.datetime,
     policy: Policy,
     needs: Sequence[Need] = (),
+    wanted: frozenset[int] = frozenset(),
 ) -> list[Slot]:
     """Every bookable start, soonest first, for each practitioner on each day.
 
     A slot fits when the treatment plus its cleanup buffer fits inside one working
     block, touches no time off or other appointment, finds one free resource for each
     need over the same time, starts on the grid, at least the minimum notice from
-    now, and no later than the furthest bookable day.
+    now, and no later than the furthest bookable day. `wanted`: as pick_resources.
     """
     not_before = earliest_start(now, policy)
     last_day = policy.last_bookable_day(now)
     hold = duration + buffer
     slots: list[Slot] = []
     # Rooms and devices don't depend on the practitioner: picked once per start.
-    resources_at: dict[datetime.datetime, tuple[ResourceDay, ...] | None] = {}
+    picks: dict[datetime.datetime, tuple[ResourceDay, ...] | None] = {}
     for day in days:
         if day > last_day:
             break
@@ -298,9 +299,9 @@ def free_slots(
                 for start in starts_in_block[block]:
                     if start < not_before or not practitioner.is_free(start, start + hold):
                         continue
-                    if start not in resources_at:
-                        resources_at[start] = pick_resources(needs, start, start + hold)
-                    picked = resources_at[start]
+                    if start not in picks:
+                        picks[start] = pick_resources(needs, start, start + hold, wanted=wanted)
+                    picked = picks[start]
                     if picked is None:
                         continue
                     slots.append(

@@ -14,6 +14,7 @@ from treatments.models import (
     Contraindication,
     Resource,
     ResourceNeed,
+    ResourceOutOfService,
     Role,
     Treatment,
     TreatmentContraindication,
@@ -172,16 +173,42 @@ class SupervisionAgreementFactory(factory.django.DjangoModelFactory):
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):
+    """A treatment room; `kind=Resource.Kind.DEVICE` for a device."""
+
     class Meta:
         model = Resource
         django_get_or_create = ("name",)
 
-    name = factory.Sequence(lambda n: f"Treatment room {n}")
+    name = factory.Sequence(lambda n: f"Room {n + 1}")
     kind = Resource.Kind.ROOM
+
+
+class ResourceNeedFactory(factory.django.DjangoModelFactory):
+    """A treatment's need, met by any one of `resources` (a list)."""
+
+    class Meta:
+        model = ResourceNeed
+        skip_postgeneration_save = True
+
+    treatment = factory.SubFactory(TreatmentFactory)
+    label = "a treatment room"
+
+    @factory.post_generation
+    def resources(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.resources.set(extracted)
+
+
+class ResourceOutOfServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResourceOutOfService
+
+    resource = factory.SubFactory(ResourceFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=1))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=3))
+    reason = "Calibration"
 
 
 def needs(treatment: Treatment, label: str, *resources: Resource) -> ResourceNeed:
     """The treatment needs any one of `resources` for its whole length."""
-    need = ResourceNeed.objects.create(treatment=treatment, label=label)
-    need.resources.set(resources)
-    return need
+    return ResourceNeedFactory(treatment=treatment, label=label, resources=list(resources))

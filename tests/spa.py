@@ -19,13 +19,15 @@ from tests.factories import (
     MedicalTreatmentFactory,
     PhysicianFactory,
     PractitionerFactory,
+    ResourceFactory,
+    ResourceNeedFactory,
     SupervisionAgreementFactory,
     TreatmentContraindicationFactory,
     TreatmentFactory,
     WorkingHoursFactory,
     role,
 )
-from treatments.models import Treatment
+from treatments.models import Resource, Treatment
 
 NY = ZoneInfo("America/New_York")
 # A Monday morning; bookings below are for Tuesday, well inside every window.
@@ -98,6 +100,33 @@ def build_spa() -> Spa:
         accepted_at=datetime.datetime(2025, 12, 1, tzinfo=NY),
     )
     return Spa(facial=facial, botox=botox, nurse=nurse, esthetician=esthetician, doctor=doctor)
+
+
+@dataclass
+class Rooms:
+    room_1: Resource
+    room_2: Resource
+    laser: Resource
+    laser_treatment: Treatment
+
+
+def add_rooms(spa: Spa) -> Rooms:
+    """Rooms and devices: the facial needs a treatment room (Room 1 or Room 2); laser
+    hair removal (medical, performed by Nora Nurse under Dr. Reyes) needs the laser."""
+    room_1 = ResourceFactory(name="Room 1")
+    room_2 = ResourceFactory(name="Room 2")
+    laser = ResourceFactory(name="Laser", kind=Resource.Kind.DEVICE, notes="Diode, 810 nm")
+    ResourceNeedFactory(treatment=spa.facial, label="a treatment room", resources=[room_1, room_2])
+    laser_treatment = MedicalTreatmentFactory(
+        name="Laser hair removal",
+        slug="laser-hair-removal",
+        duration_minutes=30,
+        buffer_minutes=10,
+        charting=Treatment.Charting.ENERGY_DEVICE,
+    )
+    ResourceNeedFactory(treatment=laser_treatment, label="the laser", resources=[laser])
+    spa.nurse.qualified_treatments.add(laser_treatment)
+    return Rooms(room_1=room_1, room_2=room_2, laser=laser, laser_treatment=laser_treatment)
 
 
 def client_details(email: str = "mia@example.com", **overrides) -> ClientDetails:

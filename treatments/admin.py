@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
@@ -17,6 +18,9 @@ from treatments.models import (
     Category,
     ClinicalRuleChange,
     Contraindication,
+    Resource,
+    ResourceNeed,
+    ResourceOutOfService,
     Role,
     Treatment,
     TreatmentContraindication,
@@ -85,6 +89,36 @@ class ContraindicationRuleInline(admin.TabularInline):
         )
 
 
+class ResourceChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, resource: Resource) -> str:
+        label = f"{resource.name} ({resource.get_kind_display().lower()})"
+        return label if resource.is_active else _("%(label)s, not in use") % {"label": label}
+
+
+class ResourceNeedInline(admin.TabularInline):
+    """What the treatment needs besides a practitioner: each need met by any one of
+    its rooms or devices. New bookings and moves follow a change; appointments already
+    booked keep what they hold."""
+
+    model = ResourceNeed
+    extra = 0
+    fields = ["label", "resources"]
+    verbose_name = gettext_lazy("room or device needed")
+    verbose_name_plural = gettext_lazy("rooms and devices needed (booking holds one of each)")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "resources":
+            return ResourceChoices(
+                # In use first; rooms ("room" > "device"), then devices; by number.
+                queryset=Resource.objects.order_by("-is_active", "-kind", "pk"),
+                widget=forms.CheckboxSelectMultiple,
+                label=db_field.verbose_name,
+                help_text=db_field.help_text,
+                error_messages={"required": _("Tick at least one room or device.")},
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
 MEDICAL = gettext_lazy("Medical treatments")
 
 
@@ -108,7 +142,7 @@ class TreatmentAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "summary"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["allowed_roles"]
-    inlines = [ContraindicationRuleInline]
+    inlines = [ContraindicationRuleInline, ResourceNeedInline]
     fieldsets = [
         (None, {"fields": ["category", "kind", "name", "slug", "is_active", "display_order"]}),
         (
@@ -211,3 +245,59 @@ class ClinicalRuleChangeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+class OutOfServiceInline(admin.TabularInline):
+    """Maintenance, calibration, a device on loan: no booking gets it for the period.
+    Times are the spa's, as everywhere in the admin; the model checks the end comes
+    after the start."""
+
+    model = ResourceOutOfService
+    extra = 0
+    fields = ["starts_at", "ends_at", "reason"]
+    ordering = ["-starts_at"]
+    verbose_name_plural = gettext_lazy("out of service (no booking gets it then)")
+
+
+@admin.register(Resource)
+class ResourceAdmin(admin.ModelAdmin):
+    """Rooms and devices. The front desk may view them and keep their out-of-service
+    periods (the inline's own permissions); changing the room or device itself takes
+    the change permission on it."""
+
+    list_display = ["name", "kind", "is_active", "needed_for", "notes"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "notes"]
+    inlines = [OutOfServiceInline]
+    fields = ["name", "kind", "is_active", "notes"]
+
+    def get_queryset(self, request):
+        # The list's treatments in one query for the page, whatever its length.
+        return super().get_queryset(request).prefetch_related("needs__treatment")
+
+    @admin.display(description=gettext_lazy("needed for"))
+    def needed_for(self, resource: Resource) -> str:
+        names = sorted({need.treatment.name for need in resource.needs.all()})
+        return ", ".join(names) or "-"
+
+    def _may_keep_out_of_service(self, request) -> bool:
+        return any(
+            request.user.has_perm(f"treatments.{action}_resourceoutofservice")
+            for action in ("add", "change", "delete")
+        )
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        """Those who keep out-of-service periods may save a room's page for them (its
+        own fields stay read-only); the list's bulk edits (obj None) are not theirs."""
+        if super().has_change_permission(request, obj):
+            return True
+        return (
+            obj is not None
+            and request.user.has_perm("treatments.view_resource")
+            and self._may_keep_out_of_service(request)
+        )
+
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        if obj is None or super().has_change_permission(request, obj):
+            return []
+        return list(self.fields)

@@ -4,7 +4,7 @@ status changes and the day schedule. Every change goes through bookings/services
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import pluralize
@@ -19,8 +19,8 @@ from bookings.admin.clients import SearchByPhone
 from bookings.admin.day import DayFilter, DayViews
 from bookings.admin.free_times import FreeTimeViews
 from bookings.admin.phone_booking import PhoneBookingViews
-from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm
-from bookings.models import Appointment, AppointmentEvent
+from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm, offers_resources
+from bookings.models import Appointment, AppointmentEvent, ResourceAllocation
 from bookings.services.appointment_changes import appointment_cancel, appointment_reschedule
 from bookings.services.locks import hold_schedules_of
 from bookings.services.visits import appointment_set_status, doctor_contact, status_change_problem
@@ -34,6 +34,19 @@ STATUS_ACTIONS = {
     "no_show": "No-show",
     "cancelled": "Cancel",
 }
+
+
+def held_resources(appointment: Appointment) -> str:
+    """The rooms and devices it holds; once cancelled or declined, those it held, marked
+    released. From the prefetched allocations (AppointmentAdmin.get_queryset)."""
+    allocations = appointment.allocations.all()
+    holding = [a.resource.name for a in allocations if a.holds_time]
+    if holding:
+        return ", ".join(holding)
+    released = [a.resource.name for a in allocations]
+    if released:
+        return f"{', '.join(released)} (released: {appointment.get_status_display()})"
+    return ""
 
 
 class AppointmentEventInline(admin.TabularInline):
@@ -56,7 +69,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     list_display = [
         "local_start",
         "client_name",
-        "treatment",
+        "treatment_and_rooms",
         "practitioner",
         "status_badge",
         "review_status",
@@ -87,6 +100,7 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         "treatment",
         "practitioner",
         "when",
+        "rooms_and_devices",
         "status",
         "price_as_booked",
         "source",
@@ -96,6 +110,15 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     ]
 
     # --- the list -----------------------------------------------------------
+
+    def get_queryset(self, request):
+        # Each row's rooms and devices: one query for the page, whatever its length.
+        allocations = ResourceAllocation.objects.select_related("resource").order_by("resource_id")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("allocations", queryset=allocations))
+        )
 
     def action_checkbox(self, appointment: Appointment) -> str:
         """The row's checkbox for the bulk actions, as the admin's own (same name, class
@@ -128,6 +151,21 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     def review_status(self, appointment: Appointment) -> str:
         review = getattr(appointment, "review", None)
         return review.get_decision_display() if review else "-"
+
+    @admin.display(description="Treatment", ordering="treatment__name")
+    def treatment_and_rooms(self, appointment: Appointment) -> str:
+        """The treatment, and under it the rooms and devices (a column of its own would
+        push the status off a desk's screen)."""
+        where = held_resources(appointment)
+        if not where:
+            return appointment.treatment.name
+        return format_html(
+            '{}<br><small class="list-where">in {}</small>', appointment.treatment.name, where
+        )
+
+    @admin.display(description="Rooms and devices")
+    def rooms_and_devices(self, appointment: Appointment) -> str:
+        return held_resources(appointment) or "-"
 
     @admin.display(description="When")
     def when(self, appointment: Appointment) -> str:
@@ -168,13 +206,10 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return self.phone_booking_fieldsets(request)
-        return [
-            (None, {"fields": self.readonly_fields}),
-            (
-                "Move",
-                {"fields": ["start_date", "start_time", "new_practitioner", "allow_short_notice"]},
-            ),
-        ]
+        move = ["start_date", "start_time", "new_practitioner", "allow_short_notice"]
+        if offers_resources(obj.treatment_id):  # the form has the field (resource_choices)
+            move.insert(3, "resource")
+        return [(None, {"fields": self.readonly_fields}), ("Move", {"fields": move})]
 
     def get_readonly_fields(self, request, obj=None):
         return self.readonly_fields if obj is not None else []
@@ -195,14 +230,22 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         if not change:
             self.book_by_phone(request, obj, form)
         elif form.has_move():
-            appointment_reschedule(
+            moved = appointment_reschedule(
                 appointment=obj,
                 start=form.start,
                 practitioner=form.cleaned_data.get("new_practitioner"),
                 by_client=False,
                 enforce_notice=not form.cleaned_data.get("allow_short_notice"),
+                resources=form.wanted_resources(),
                 by=request.user,
             )
+            # Where it went, the room picked included (the admin's own message names
+            # the appointment as it was).
+            rooms = ", ".join(
+                moved.allocations.filter(holds_time=True).values_list("resource__name", flat=True)
+            )
+            where = f"{staff_time(moved.start)} with {moved.practitioner.display_name}"
+            messages.success(request, f"Moved to {where}{f', in {rooms}' if rooms else ''}.")
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else []
@@ -279,7 +322,10 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         back = request.POST.get("next", "")
         if back == "day":
             day = timezone.localtime(appointment.start).date()
-            return HttpResponseRedirect(reverse("admin:bookings_appointment_day") + f"?date={day}")
+            by = "&by=resource" if request.POST.get("by") == "resource" else ""
+            return HttpResponseRedirect(
+                reverse("admin:bookings_appointment_day") + f"?date={day}{by}"
+            )
         return HttpResponseRedirect(
             reverse("admin:bookings_appointment_change", args=[appointment.pk])
         )

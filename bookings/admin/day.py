@@ -14,7 +14,7 @@ from django.utils import timezone
 from bookings.availability import Policy, day_bounds
 from bookings.forms.fields import parse_day
 from bookings.models import Appointment, MedicalAuditLog, Review
-from bookings.selectors.day_schedule import day_schedule
+from bookings.selectors.day_schedule import day_schedule, resource_day_schedule
 from bookings.services.records import log_reads
 from bookings.services.visits import status_change_problem
 from medspa.clock import export_clock, export_time
@@ -124,24 +124,33 @@ class DayViews:
     """The appointment admin's day schedule and day CSV (its get_urls routes them)."""
 
     def day_view(self, request: HttpRequest) -> HttpResponse:
+        """The day by practitioner, or with ?by=resource by room and device."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         day = parse_day(request.GET.get("date")) or timezone.localdate()
-        schedule = day_schedule(day, page=request.GET.get("page"))
+        by_resource = request.GET.get("by") == "resource"
         now = timezone.now()
+        if by_resource:
+            schedule = resource_day_schedule(day, page=request.GET.get("page"))
+            columns = schedule.resources
+        else:
+            schedule = day_schedule(day, page=request.GET.get("page"))
+            columns = schedule.practitioners
         for row in schedule.rows:
-            # A row has one cell per practitioner, in the columns' order.
-            for practitioner, cell in zip(schedule.practitioners, row.cells, strict=True):
+            # A row has one cell per column, in the columns' order.
+            for column, cell in zip(columns, row.cells, strict=True):
                 if cell is not None and cell.appointment is not None:  # Check in, or why not
                     cell.check_in_problem = status_change_problem(
                         cell.appointment, "checked_in", now
                     )
-                    # Named on the phone's list, where no column header says who.
-                    cell.appointment.practitioner = practitioner
+                    if not by_resource:  # the phone's list names who, too
+                        cell.appointment.practitioner = column
         context = {
             **self.admin_site.each_context(request),
             "title": f"Day schedule: {day:%A %d %B %Y}",
             "schedule": schedule,
+            "columns": columns,
+            "by": "resource" if by_resource else "",
             "day": day,
             "previous_day": day - datetime.timedelta(days=1),
             "next_day": day + datetime.timedelta(days=1),

@@ -23,9 +23,16 @@ LOOK_AHEAD_DAYS = 14
 
 
 @dataclass(frozen=True)
+class FreeTime:
+    start: datetime.datetime  # local
+    link: str  # to the form, this time filled in
+    where: str  # the rooms and devices it would hold ("Room 1, Laser"), or ""
+
+
+@dataclass(frozen=True)
 class PractitionerTimes:
     name: str
-    times: list[tuple[datetime.datetime, str]]  # (local start, link that picks it)
+    times: list[FreeTime]
 
 
 class FreeTimeViews:
@@ -65,6 +72,13 @@ class FreeTimeViews:
             "opts": self.model._meta,
             "form": form,
             "moving": moving,
+            "moving_holds": ", ".join(
+                moving.allocations.filter(holds_time=True)
+                .order_by("resource_id")
+                .values_list("resource__name", flat=True)
+            )
+            if moving
+            else "",
             "found": found,
         }
         return TemplateResponse(request, "admin/bookings/appointment/free_times.html", context)
@@ -76,6 +90,8 @@ class FreeTimeViews:
             policy = policy.without_notice()
         practitioners = qualified_practitioners(treatment)
         wanted = choice["practitioner"]
+        resource = choice.get("resource")
+        wanted_resources = frozenset() if resource is None else frozenset({resource})
         slots = available_slots(
             treatment,
             first_day=choice["date"],
@@ -85,6 +101,7 @@ class FreeTimeViews:
             practitioner_id=wanted.pk if wanted else None,
             ignore_appointment_id=moving.pk if moving else None,
             practitioners=practitioners,
+            wanted_resources=wanted_resources,
         )
         next_free = None
         if not slots:
@@ -97,6 +114,7 @@ class FreeTimeViews:
                 practitioner_id=wanted.pk if wanted else None,
                 ignore_appointment_id=moving.pk if moving else None,
                 practitioners=practitioners,
+                wanted_resources=wanted_resources,
             )
             next_free = later[0].start.astimezone(policy.zone) if later else None
         by_practitioner: dict[int, PractitionerTimes] = {}
@@ -105,7 +123,8 @@ class FreeTimeViews:
                 slot.practitioner_id, PractitionerTimes(slot.practitioner_name, [])
             )
             link = self._pick_link(slot, choice, treatment, moving, policy)
-            row.times.append((slot.start.astimezone(policy.zone), link))
+            where = ", ".join(name for _, name in slot.resources)
+            row.times.append(FreeTime(slot.start.astimezone(policy.zone), link, where))
         return {
             "treatment": treatment,
             "day": choice["date"],
@@ -124,6 +143,11 @@ class FreeTimeViews:
         if moving is not None:
             if slot.practitioner_id != moving.practitioner_id:
                 picked["new_practitioner"] = slot.practitioner_id
+            # The room or device chosen here, or the one the time would hold: the move
+            # form shows it and keeps to it (a swap needs it named).
+            resource = choice.get("resource") or next((id_ for id_, _ in slot.resources), None)
+            if resource is not None:
+                picked["resource"] = resource
             url = reverse("admin:bookings_appointment_change", args=[moving.pk])
         else:
             picked.update(treatment=treatment.pk, practitioner=slot.practitioner_id)

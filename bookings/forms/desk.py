@@ -5,23 +5,25 @@ save_model() in one transaction, so what was valid in clean() is still free when
 save_model() writes it."""
 
 import datetime
+from collections.abc import Iterable
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from bookings.availability import Policy, to_instant
 from bookings.forms.fields import add_service_errors, no_control_characters, single_line
 from bookings.forms.intake import IntakeQuestions
 from bookings.models import Appointment, Client, Review, normalise_email
-from bookings.services.appointments import SLOT_TAKEN, appointment_validate
+from bookings.services.appointments import RESOURCE_TAKEN, SLOT_TAKEN, appointment_validate
 from bookings.services.clients import ClientDetails, client_with_email
 from bookings.services.intake import ConsentGiven, IntakeAnswers, stored_intake
 from bookings.services.locks import hold_for_booking
 from bookings.services.reviews import review_reassign_problem
 from medspa.phones import PhoneField
 from practitioners.models import Practitioner
-from treatments.models import Treatment
+from treatments.models import Resource, ResourceNeed, Treatment
 
 
 class StartDateAndTime:
@@ -155,13 +157,16 @@ def treatment_asked_for(data) -> Treatment | None:
 
 def busy_not_taken(error: ValidationError) -> ValidationError:
     """At the desk a time is typed or picked from the finder, not raced for online: a
-    busy time is busy, not "just taken"."""
+    busy time is busy, not "just taken", and a busy room is not a busy practitioner."""
     if not hasattr(error, "error_dict"):
         return error
+    at_the_desk = {SLOT_TAKEN: BUSY_AT_THE_DESK, RESOURCE_TAKEN: NO_RESOURCE_AT_THE_DESK}
     return ValidationError(
         {
             field: [
-                ValidationError(BUSY_AT_THE_DESK, code="busy") if item.code == SLOT_TAKEN else item
+                ValidationError(at_the_desk[item.code], code="busy")
+                if item.code in at_the_desk
+                else item
                 for item in items
             ]
             for field, items in error.error_dict.items()
@@ -173,6 +178,46 @@ BUSY_AT_THE_DESK = (
     "That time is already booked for this practitioner. Use “Find a free time” to see "
     "the times that are free."
 )
+NO_RESOURCE_AT_THE_DESK = (
+    "No room or device this treatment needs is free at that time. Use “Find a free time” "
+    "to see the times that are free."
+)
+AUTOMATIC_RESOURCE = "Any free one (the lowest-numbered)"
+
+
+def resource_choices(treatment: Treatment, held: Iterable[int] = ()) -> list:
+    """The rooms and devices in use that the treatment's needs list, grouped by need
+    (2 queries); empty for a treatment that needs none. `held`: marked as held now."""
+    needs = ResourceNeed.objects.filter(treatment=treatment).prefetch_related(
+        Prefetch("resources", queryset=Resource.objects.in_service().order_by("pk"))
+    )
+    held = set(held)
+
+    def label(resource: Resource) -> str:
+        return f"{resource.name} (held now)" if resource.pk in held else resource.name
+
+    return [
+        (need.label, [(r.pk, label(r)) for r in need.resources.all()])
+        for need in needs
+        if need.resources.all()
+    ]
+
+
+def offers_resources(treatment_id: int) -> bool:
+    """Whether resource_choices has anything to offer for the treatment (1 query)."""
+    return ResourceNeed.objects.filter(
+        treatment_id=treatment_id, resources__is_active=True
+    ).exists()
+
+
+class ResourceChoice(forms.TypedChoiceField):
+    """One room or device, or none: then booking picks the lowest-numbered free one."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(coerce=int, empty_value=None, required=False, **kwargs)
+
+    def offer(self, choices: list) -> None:
+        self.choices = [("", AUTOMATIC_RESOURCE), *choices]
 
 
 class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
@@ -186,10 +231,14 @@ class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
         required=False,
         empty_label="Keep the same practitioner",
     )
+    resource = ResourceChoice(
+        label="Room or device",
+        help_text="Keep the time and practitioner and choose another room to swap rooms.",
+    )
     allow_short_notice = forms.BooleanField(label="Allow short notice", required=False)
 
     # What the free-time finder's link fills in (the admin sets `picked` from it).
-    PICKED = ("start_date", "start_time", "new_practitioner", "allow_short_notice")
+    PICKED = ("start_date", "start_time", "new_practitioner", "resource", "allow_short_notice")
     picked: dict[str, str] = {}
 
     class Meta:
@@ -198,15 +247,38 @@ class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        self.held: set[int] = set()
+        choices = []
         if self.instance.pk:
             local = timezone.localtime(self.instance.start)
             self.fields["start_date"].initial = local.date()
             self.fields["start_time"].initial = local.time()
+            self.held = set(
+                self.instance.allocations.filter(holds_time=True).values_list(
+                    "resource_id", flat=True
+                )
+            )
+            choices = resource_choices(self.instance.treatment, self.held)
+        if choices:
+            self.fields["resource"].offer(choices)
+        else:
+            del self.fields["resource"]
         for name, value in self.picked.items():
-            self.fields[name].initial = value
+            if name in self.fields:
+                self.fields[name].initial = value
+
+    def wanted_resources(self) -> frozenset[int]:
+        """The room or device the desk chose, for appointment_reschedule's `resources`."""
+        resource = self.cleaned_data.get("resource")
+        return frozenset() if resource is None else frozenset({resource})
 
     def has_move(self) -> bool:
-        return self.start != self.instance.start or bool(self.cleaned_data.get("new_practitioner"))
+        """A new time, another practitioner, or a room or device it does not hold."""
+        return (
+            self.start != self.instance.start
+            or bool(self.cleaned_data.get("new_practitioner"))
+            or not self.wanted_resources() <= self.held
+        )
 
     def clean(self):
         data = super().clean()
@@ -228,6 +300,7 @@ class AppointmentMoveForm(StartDateAndTime, forms.ModelForm):
                 consent=ConsentGiven(given=True),
                 ignore_appointment=appointment,
                 enforce_notice=not data.get("allow_short_notice"),
+                wanted_resources=self.wanted_resources(),
             )
         except ValidationError as error:
             add_service_errors(self, busy_not_taken(error), renamed={"start": "start_time"})
@@ -261,6 +334,8 @@ class FreeTimeFinderForm(forms.Form):
     short_notice = forms.BooleanField(
         label="Include times inside the online notice", required=False
     )
+    # Moving: only the times this room or device is free (its need's choice).
+    resource = ResourceChoice(label="Room or device")
     # A returning client picked before the time: carried on to the booking form.
     client = forms.ModelChoiceField(
         queryset=Client.objects.all(), required=False, widget=forms.HiddenInput
@@ -268,8 +343,14 @@ class FreeTimeFinderForm(forms.Form):
 
     def __init__(self, *args, moving: Appointment | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        choices = []
         if moving is not None:
             del self.fields["treatment"], self.fields["client"]
+            choices = resource_choices(moving.treatment)
+        if choices:
+            self.fields["resource"].offer(choices)
+        else:
+            del self.fields["resource"]
 
     def clean_date(self) -> datetime.date:
         day = self.cleaned_data["date"]

@@ -216,11 +216,14 @@ def available_slots(
     practitioner_id: int | None = None,
     ignore_appointment_id: int | None = None,
     practitioners: list[Practitioner] | None = None,
+    wanted_resources: frozenset[int] = frozenset(),
 ) -> list[Slot]:
     """Free slots for a treatment over `days` days from `first_day`, computed from the
     database on every call (a fixed number of queries, whatever the data size).
 
     `ignore_appointment_id`: the appointment being moved does not block its own new time.
+    `wanted_resources`: the front desk's choice of room or device; for the need that
+    lists one, only the times it is free (as appointment_validate's).
     """
     if practitioners is None:
         practitioners = qualified_practitioners(treatment)
@@ -243,4 +246,5 @@ def available_slots(
         buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
         now=now,
         policy=policy,
+        wanted=wanted_resources,
     )

@@ -1,4 +1,5 @@
-"""The front desk's day at a glance: practitioners as columns, time as rows.
+"""The front desk's day at a glance: practitioners (or rooms and devices) as columns,
+time as rows.
 
 Built as table rows with rowspans (no inline styles, prints on one page); costs a
 fixed number of queries whatever the number of appointments."""
@@ -8,13 +9,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
+from django.db.models import Case, Q, When
 from django.utils import timezone
 
 from bookings.availability import Interval, Policy, block_instants, day_bounds
-from bookings.models import Appointment
-from medspa.clock import clock
+from bookings.models import LONGEST_HOLD, Appointment, ResourceAllocation
+from medspa.clock import clock, spa_local, staff_time
 from practitioners.models import Practitioner, TimeOff
+from treatments.models import Resource, ResourceOutOfService
 
 ROW_MINUTES = 15
 
@@ -25,14 +27,27 @@ DEFAULT_OPENING = (datetime.time(9), datetime.time(18))
 # Columns per page: as many as a landscape page prints legibly. A spa with a busy
 # year's staff (seed_demo's 100,000 appointments need 69) pages through them.
 PRACTITIONERS_PER_PAGE = 10
+RESOURCES_PER_PAGE = 10
 
 
 @dataclass
 class Cell:
-    kind: str  # "appointment", "off" (time off), "closed" (not working), "free"
+    # "appointment", "off" (time off), "closed" (not working), "free", and by room or
+    # device: "out" (out of service)
+    kind: str
     rowspan: int = 1
     appointment: Appointment | None = None
     check_in_problem: str | None = None  # filled by the admin: why not now, if not
+    # By room or device: the end of the cleanup that still holds it, if any; the words
+    # of an out-of-service period; the appointment overlaps one.
+    held_until: datetime.datetime | None = None
+    words: str = ""
+    clash: bool = False
+    # By room or device: the column's; the others the appointment holds on the page
+    # (named in its first cell); `repeat`: not its first cell (a phone's list skips it).
+    resource: Resource | None = None
+    also: list[Resource] = field(default_factory=list)
+    repeat: bool = False
 
 
 @dataclass
@@ -181,3 +196,145 @@ def _column(
         else:
             run = column[index] = Cell(kind)
     return column
+
+
+@dataclass
+class ResourceSchedule:
+    day: datetime.date
+    resources: list[Resource]
+    rows: list[ScheduleRow]
+    count: int  # the day's appointments that hold a room or device
+    page: Page  # of the rooms and devices
+
+
+def resource_day_schedule(
+    day: datetime.date, policy: Policy | None = None, page: str | None = None
+) -> ResourceSchedule:
+    """The day by room and device: a page of the rooms and devices in use (or held that
+    day), each with the appointments holding it (cleanup included) and its out-of-service
+    periods. Fixed queries: the rooms and devices, the day's count, the page's
+    allocations with their appointments, the page's out-of-service periods."""
+    policy = policy or Policy.from_settings()
+    zone = policy.zone
+    bounds = day_bounds(day, day, zone)
+    held = ResourceAllocation.objects.filter(
+        holds_time=True,
+        # LONGEST_HOLD bounds the start from below, so the (resource, start) index serves.
+        start__gte=bounds.start - LONGEST_HOLD,
+        start__lt=bounds.end,
+        blocked_until__gt=bounds.start,
+    )
+    # A spa has a handful: all of them in one query, paged here. Rooms, then devices.
+    everything = list(
+        Resource.objects.filter(Q(is_active=True) | Q(pk__in=held.values("resource_id")))
+        .annotate(room_first=Case(When(kind=Resource.Kind.ROOM, then=0), default=1))
+        .order_by("room_first", "pk")
+    )
+    paging = Paginator(everything, RESOURCES_PER_PAGE).get_page(page)
+    resources = list(paging.object_list)
+    ids = [r.pk for r in resources]
+    allocations_of: dict[int, list[ResourceAllocation]] = defaultdict(list)
+    for allocation in held.filter(resource_id__in=ids).select_related(
+        "appointment__treatment", "appointment__practitioner"
+    ):
+        allocations_of[allocation.resource_id].append(allocation)
+    periods_of: dict[int, list[ResourceOutOfService]] = defaultdict(list)
+    for period in ResourceOutOfService.objects.filter(
+        resource_id__in=ids, starts_at__lt=bounds.end, ends_at__gt=bounds.start
+    ).order_by("starts_at"):
+        periods_of[period.resource_id].append(period)
+
+    allocations = [a for r in resources for a in allocations_of[r.pk]]
+    opening = timezone.make_aware(datetime.datetime.combine(day, DEFAULT_OPENING[0]), zone)
+    closing = timezone.make_aware(datetime.datetime.combine(day, DEFAULT_OPENING[1]), zone)
+    # The spa's usual day, widened for what is booked; an out-of-service period shows
+    # inside it (a week of maintenance does not make the day 24 hours long).
+    first = min([opening, *(a.start for a in allocations)]).astimezone(zone)
+    first = first.replace(minute=first.minute // ROW_MINUTES * ROW_MINUTES, second=0, microsecond=0)
+    first = max(first, bounds.start.astimezone(zone))
+    last = min(max([closing, *(a.blocked_until for a in allocations)]), bounds.end)
+    row_count = max(1, _rows_until(last, first))
+    times = [first + datetime.timedelta(minutes=ROW_MINUTES * n) for n in range(row_count)]
+    rows = [ScheduleRow(label=clock(t)) for t in times]
+    for resource in resources:
+        column = _resource_column(allocations_of[resource.pk], periods_of[resource.pk], times, day)
+        for index, cell in enumerate(column):
+            if cell is not None:
+                cell.resource = resource
+            rows[index].cells.append(cell)
+    # A visit holding a room and a device shows in both columns; its first cell names
+    # both, so a phone's list shows it once.
+    first_cell: dict[int, Cell] = {}
+    for row in rows:
+        for cell in row.cells:
+            if cell is not None and cell.appointment is not None:
+                first = first_cell.setdefault(cell.appointment.pk, cell)
+                if first is not cell:
+                    cell.repeat = True
+                    first.also.append(cell.resource)
+    return ResourceSchedule(
+        day=day,
+        resources=resources,
+        rows=rows,
+        count=held.values("appointment_id").distinct().count(),
+        page=paging,
+    )
+
+
+def _resource_column(
+    allocations: list[ResourceAllocation],
+    periods: list[ResourceOutOfService],
+    times: list[datetime.datetime],
+    day: datetime.date,
+) -> list[Cell | None]:
+    """One room's or device's cells, top to bottom; None where a cell above spans the
+    row. An appointment spans its time and cleanup; out-of-service rows are one cell
+    for each period; the rest is free."""
+    row_count, first = len(times), times[0]
+    column: list[Cell | None] = [None] * row_count
+    taken = [False] * row_count
+    for allocation in allocations:
+        appointment = allocation.appointment
+        top = max(0, _row_index(allocation.start, first))
+        bottom = min(row_count, max(top + 1, _rows_until(allocation.blocked_until, first)))
+        if any(taken[i] for i in range(top, bottom)):
+            bottom = top + 1  # overlapping display (cannot happen on Postgres)
+        column[top] = Cell(
+            "appointment",
+            bottom - top,
+            appointment,
+            held_until=allocation.blocked_until
+            if allocation.blocked_until > appointment.end
+            else None,
+            clash=any(
+                p.starts_at < allocation.blocked_until and allocation.start < p.ends_at
+                for p in periods
+            ),
+        )
+        for i in range(top, bottom):
+            taken[i] = True
+    step = datetime.timedelta(minutes=ROW_MINUTES)
+    run: Cell | None = None
+    for index, moment in enumerate(times):
+        if taken[index]:
+            run = None
+            continue
+        row_end = moment + step
+        period = next((p for p in periods if p.starts_at < row_end and moment < p.ends_at), None)
+        words = _out_of_service_words(period, day) if period else ""
+        kind = "out" if period else "free"
+        if run is not None and run.kind == kind and run.words == words:
+            run.rowspan += 1
+        else:
+            run = column[index] = Cell(kind, words=words)
+    return column
+
+
+def _out_of_service_words(period: ResourceOutOfService, day: datetime.date) -> str:
+    """ "Out of service 9:00 AM to 12:00 PM: Calibration", a date where it is not `day`."""
+
+    def moment(value: datetime.datetime) -> str:
+        return clock(value) if spa_local(value).date() == day else staff_time(value)
+
+    words = f"Out of service {moment(period.starts_at)} to {moment(period.ends_at)}"
+    return f"{words}: {period.reason}" if period.reason else words

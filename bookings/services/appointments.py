@@ -38,6 +38,10 @@ from practitioners.supervision import supervising_physician
 from treatments.models import Treatment
 
 SLOT_TAKEN = "slot_taken"
+# No room or device free for one of the treatment's needs: online it reads as a taken
+# slot (the same words); the front desk is told what is busy.
+RESOURCE_TAKEN = "resource_taken"
+WANTED_RESOURCE_BUSY = "wanted_resource_busy"
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ def appointment_validate(
     record that day, the client's age, consent, and the contraindications (absolute
     ones refuse, relative ones become flags); one free room or device for each of the
     treatment's needs, over the same time. No practitioner means any free one.
-    `wanted_resources`: the front desk's choice of room or device, for its need.
+    `wanted_resources`: the front desk's choice of room or device, for its need (one the
+    treatment does not use, or not in use, is refused; one that is busy is named).
     """
     now = now or timezone.now()
     policy = policy or Policy.from_settings(treatment)
@@ -168,14 +173,15 @@ def appointment_validate(
             reasons.append(reason)
         if chosen is None:
             errors["start"] = [_explain(reasons)]
-        elif not wanted_resources <= {r.resource_id for need in needs for r in need.resources}:
-            errors["resources"] = ["That room or device is not used for this treatment."]
+        elif wanted_resources - {r.resource_id for need in needs for r in need.resources}:
+            errors["resource"] = [
+                "That room or device is not one this treatment uses, or it is not in use."
+            ]
         else:
-            picked = pick_resources(
-                needs, start, start + duration + buffer, wanted=wanted_resources
-            )
-            if picked is None:  # no free room or device reads like a taken slot
-                errors["start"] = [taken()]
+            until = start + duration + buffer
+            picked = pick_resources(needs, start, until, wanted=wanted_resources)
+            if picked is None:
+                errors["start"] = [_no_resource(needs, start, until, wanted_resources)]
     if errors:
         raise ValidationError(errors)
 
@@ -201,6 +207,26 @@ def appointment_validate(
 def taken() -> ValidationError:
     """Someone else got the time first: the one refusal every writer gives for it."""
     return ValidationError(TAKEN_MESSAGE, code=SLOT_TAKEN)
+
+
+def _no_resource(
+    needs: list[Need],
+    start: datetime.datetime,
+    until: datetime.datetime,
+    wanted: frozenset[int],
+) -> ValidationError:
+    """No free room or device for a need. When the front desk's own choice is what is
+    busy (another would do), it is named."""
+    if wanted and pick_resources(needs, start, until) is not None:
+        names = sorted(
+            {r.name for need in needs for r in need.resources if r.resource_id in wanted}
+        )
+        return ValidationError(
+            f"{' and '.join(names)} is not free at that time. Choose another room or device, "
+            "or leave the choice empty to take any free one.",
+            code=WANTED_RESOURCE_BUSY,
+        )
+    return ValidationError(TAKEN_MESSAGE, code=RESOURCE_TAKEN)
 
 
 def _explain(reasons: list[str]) -> ValidationError:

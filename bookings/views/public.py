@@ -32,7 +32,7 @@ from bookings.services.appointment_changes import (
     cancellation_deadline,
     manage_link_expired,
 )
-from bookings.services.appointments import SLOT_TAKEN, appointment_book
+from bookings.services.appointments import RESOURCE_TAKEN, SLOT_TAKEN, appointment_book
 from bookings.services.clients import (
     EmailProofExpired,
     appointment_for_proof,
@@ -203,7 +203,10 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
             except ValidationError as error:
                 wanted_start = form.cleaned_data["start"]
                 add_service_errors(form, error)
-                taken = any(item.code == SLOT_TAKEN for item in error.error_dict.get("start", []))
+                taken = any(
+                    item.code in (SLOT_TAKEN, RESOURCE_TAKEN)
+                    for item in error.error_dict.get("start", [])
+                )
                 if taken:
                     nearest = nearest_free_times(
                         treatment,

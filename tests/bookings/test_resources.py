@@ -182,7 +182,7 @@ def test_the_front_desk_swaps_the_room_at_the_same_time(spa, rooms):
 def test_a_room_the_treatment_does_not_use_is_refused(spa, rooms):
     *_, machine, _hydrafacial = rooms
     appointment = book(spa.facial, spa.nurse, at(TUESDAY, 10))
-    with pytest.raises(ValidationError, match="not used for this treatment"):
+    with pytest.raises(ValidationError, match="not one this treatment uses"):
         appointment_reschedule(
             appointment=appointment,
             start=at(TUESDAY, 11),
