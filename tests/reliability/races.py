@@ -1,8 +1,8 @@
 """What the G3 races share: attempts POSTed at once through a live server, and the tally.
 
-test_booking_races.py races for a practitioner's time; its docstring says what a run
-must show. The live server that listens for 50 connections at once is the `server`
-fixture (conftest.py).
+test_booking_races.py races for a practitioner's time (its docstring says what a run
+must show), test_resource_races.py for a room or a device. The live server that
+listens for 50 connections at once is the `server` fixture (conftest.py).
 """
 
 import datetime
@@ -202,6 +202,19 @@ def overlapping_pairs() -> int:
     )
 
 
+def overlapping_allocations() -> int:
+    """Pairs of allocations of one room or device, both holding time, that overlap."""
+    return _count(
+        """
+        SELECT count(*) FROM bookings_resourceallocation a
+          JOIN bookings_resourceallocation b
+            ON a.id < b.id AND a.resource_id = b.resource_id
+           AND a.start < b.blocked_until AND b.start < a.blocked_until
+         WHERE a.holds_time AND b.holds_time
+        """
+    )
+
+
 def online_browsers(server, count: int, slug: str, start) -> list[Browser]:
     """Browsers that have opened the booking form once (so they hold a CSRF cookie)."""
     browsers = []
@@ -244,6 +257,8 @@ class Tally:
     problems: list[str] = field(default_factory=list)  # per run: counts, rows
     samples: list[str] = field(default_factory=list)  # a few unexpected responses
     wins_by_kind: dict[str, int] = field(default_factory=dict)
+    # Rooms or devices raced for: the figure line counts their overlapping rows too.
+    resources: bool = False
 
     def check(
         self, run: int, attempts: list[Attempt], practitioners: Iterable[Practitioner]
@@ -251,7 +266,8 @@ class Tally:
         """Tally one run; note anything but 1 win and 49 refusals with 0 overlaps.
 
         `practitioners`: the racers'; of their appointments only the winner's may hold
-        a raced start."""
+        a raced start. Overlaps: of appointments (one practitioner) and of allocations
+        (one room or device)."""
         winners = [a for a in attempts if a.won]
         refused = [a for a in attempts if a.refused]
         others = [a for a in attempts if not a.won and not a.refused]
@@ -262,7 +278,7 @@ class Tally:
                 practitioner__in=[p.pk for p in practitioners], start__in=starts
             )
         )
-        overlapping = overlapping_pairs()
+        overlapping = overlapping_pairs() + overlapping_allocations()
         self.per_run.append((len(winners), len(refused), server_errors, overlapping))
         self.samples += [
             f"run {run}: {a.kind} got {a.response.status} {a.response.location!r} "
@@ -295,10 +311,13 @@ class Tally:
             return str(values[0]) if len(values) == 1 else f"{values[0]}..{values[-1]}"
 
         attempts = ATTEMPTS if self.per_run else 0
+        allocations = (
+            f" overlapping_allocations_in_db={overlapping_allocations()}" if self.resources else ""
+        )
         line = figure(
             f"G3 scenario={self.scenario} attempts={attempts} succeeded={per_run(0)} "
             f"conflicts={per_run(1)} http_5xx={sum(row[2] for row in self.per_run)} "
-            f"overlapping_pairs_in_db={overlapping_pairs()} runs={len(self.per_run)}"
+            f"overlapping_pairs_in_db={overlapping_pairs()}{allocations} runs={len(self.per_run)}"
             + (f" {extra}" if extra else "")
         )
         assert self.problems == [], "\n".join(self.problems + self.samples[:10])
