@@ -52,6 +52,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -186,6 +187,7 @@ class _Plan:
     first_day: datetime.date
     last_day: datetime.date
     rng: random.Random
+    medical_policy: Policy | None = None  # the policy with the medical notice (_policy)
     treatments: list[Treatment] = field(default_factory=list)
     staff: list[_Staff] = field(default_factory=list)
     pool: list[_Placement] = field(default_factory=list)
@@ -662,6 +664,18 @@ class _Story:
     closed_at: datetime.datetime | None = None  # checked in / completed / no-show noted
 
 
+def _policy(plan: _Plan, treatment: Treatment) -> Policy:
+    """The policy the booking service applies to the treatment (Policy.from_settings):
+    a medical one needs MEDICAL_MIN_NOTICE_HOURS' notice, for the doctor's review."""
+    if not treatment.is_medical:
+        return plan.policy
+    if plan.medical_policy is None:
+        medical = datetime.timedelta(hours=settings.MEDICAL_MIN_NOTICE_HOURS)
+        notice = max(plan.policy.min_notice, medical)
+        plan.medical_policy = dataclasses.replace(plan.policy, min_notice=notice)
+    return plan.medical_policy
+
+
 def _story(plan: _Plan, placement: _Placement, rng: random.Random) -> _Story:
     now = plan.now
     treatment = placement.treatment
@@ -669,7 +683,7 @@ def _story(plan: _Plan, placement: _Placement, rng: random.Random) -> _Story:
     end = start + datetime.timedelta(minutes=treatment.duration_minutes)
     source = Appointment.Source.ONLINE if rng.random() < 0.7 else Appointment.Source.FRONT_DESK
     earliest = start - datetime.timedelta(days=plan.policy.max_advance_days - 1)
-    notice = plan.policy.min_notice + datetime.timedelta(hours=1)
+    notice = _policy(plan, treatment).min_notice + datetime.timedelta(hours=1)
     if start > now:
         # Booked some time between the furthest advance allowed and a moment ago.
         latest = min(now - datetime.timedelta(minutes=5), start - notice)
@@ -839,7 +853,7 @@ def _check(
         duration=datetime.timedelta(minutes=treatment.duration_minutes),
         buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
         now=booked_at,
-        policy=plan.policy,
+        policy=_policy(plan, treatment),
     )
     if not problem and placement.start < plan.written_until.get(practitioner.pk, placement.start):
         problem = "it overlaps another appointment of this run."

@@ -11,6 +11,7 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
@@ -106,6 +107,9 @@ def assert_every_rule_kept(now: datetime.datetime) -> None:
             assert physician is not None
             assert appointment.supervising_physician_id == physician.pk
             assert appointment.pk in intakes and appointment.pk in consents
+            # Booked with the medical notice, so the doctor could review it first.
+            notice = datetime.timedelta(hours=settings.MEDICAL_MIN_NOTICE_HOURS)
+            assert appointment.start - appointment.created_at >= notice
             review = reviews[appointment.pk]
             assert review.physician_id == physician.pk
             minimum = max(MEDICAL_MINIMUM_AGE, treatment.minimum_age)
