@@ -220,6 +220,16 @@ class StaffTemplate:
 
 
 @dataclass(frozen=True)
+class ExtraRooms:
+    """Rooms the volume seeder opens as it hires: one like the room `like` (needed
+    wherever it is) for every `every_hired` practitioners hired, named `name` N."""
+
+    like: str
+    name: str
+    every_hired: float
+
+
+@dataclass(frozen=True)
 class Spa:
     email_domain: str
     categories: tuple[CategorySpec, ...]
@@ -232,6 +242,7 @@ class Spa:
     groups: tuple[GroupSpec, ...]
     staff_users: tuple[StaffUserSpec, ...]
     extra_staff: tuple[StaffTemplate, ...]
+    extra_rooms: tuple[ExtraRooms, ...] = ()
 
     def group_name(self, key: str) -> str:
         return next(group.name for group in self.groups if group.key == key)
@@ -303,6 +314,13 @@ def _whole(value: object, low: int = -100_000, high: int = 100_000) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise _Problem(f"expected a whole number from {low} to {high}, got {value!r}")
     return value
+
+
+def _every(value: object) -> float:
+    """A number of practitioners, 1.5 allowed (two rooms for every three)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 1000:
+        raise _Problem(f"expected a number from 1 to 1000, like 2 or 1.5, got {value!r}")
+    return float(value)
 
 
 def _flag(value: object) -> bool:
@@ -511,7 +529,24 @@ def _spa(data: object) -> Spa:
                 treatments=lambda v: _list(v, _one_of([s.slug for _, s in treatments])),
             )
         ),
+        extra_rooms=_extra_rooms(data, [s.name for _, s in resources if s.kind == "room"]),
     )
+
+
+def _extra_rooms(data: dict, rooms: list[str]) -> tuple[ExtraRooms, ...]:
+    """Optional: a spa that never runs the volume seeder needs none."""
+    if "extra_rooms" not in data:
+        return ()
+    entries = _section(
+        data,
+        "extra_rooms",
+        ExtraRooms,
+        "like",
+        like=_one_of(rooms),
+        name=_short_text(Resource._meta.get_field("name").max_length - 6),
+        every_hired=_every,
+    )
+    return tuple(spec for _, spec in entries)
 
 
 def _treatments(

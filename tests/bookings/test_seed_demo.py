@@ -229,6 +229,19 @@ def _keyed(data: dict, section: str, key: str) -> dict:
             id="unknown weekday",
         ),
         pytest.param(
+            lambda d: d["extra_rooms"][0].update(like="Laser and IPL platform"),
+            r"extra_rooms entry 1 \(Laser and IPL platform\): like: unknown 'Laser and IPL "
+            r"platform'; expected one of: Treatment room 1, Treatment room 2, Treatment room 3, "
+            r"Wet room, Laser suite$",
+            id="extra rooms like a device",
+        ),
+        pytest.param(
+            lambda d: d["extra_rooms"][0].update(every_hired=0),
+            r"extra_rooms entry 1 \(Treatment room 1\): every_hired: expected a number from 1 "
+            r"to 1000, like 2 or 1.5, got 0$",
+            id="extra rooms for nobody",
+        ),
+        pytest.param(
             lambda d: d["staff_users"][1].update(group="front-desk"),
             r"staff_users entry 2 \(frontdesk\): group: unknown 'front-desk'; expected one "
             r"of: front_desk, supervising_doctors, medical_director, practitioners$",
