@@ -26,9 +26,13 @@ from django.utils import timezone  # noqa: E402
 
 from bookings.availability import Policy, day_bounds  # noqa: E402
 from bookings.models import Appointment, Review  # noqa: E402
-from bookings.selectors.booking import busy_times, qualified_practitioners  # noqa: E402
+from bookings.selectors.booking import (  # noqa: E402
+    busy_times,
+    qualified_practitioners,
+    resource_busy_times,
+)
 from practitioners.models import Practitioner  # noqa: E402
-from treatments.models import Treatment  # noqa: E402
+from treatments.models import Resource, Treatment  # noqa: E402
 
 
 def show(title: str, queryset: QuerySet) -> None:
@@ -51,6 +55,12 @@ def main() -> None:
     show(
         "a booking: one practitioner's time off and busy time on one day",
         busy_times(ids[:1], one_day.start, one_day.end),
+    )
+    rooms = list(Resource.objects.filter(needs__treatment=medical).values_list("pk", flat=True))
+    show(
+        f"availability and every booking: out-of-service periods and allocations of the "
+        f"{len(rooms)} rooms and devices {medical.name} may use, over 14 days",
+        resource_busy_times(rooms, fortnight.start, fortnight.end),
     )
     doctor = Practitioner.objects.physicians().first()
     show(

@@ -344,8 +344,14 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 
 
 def booking_slots(count: int, first_day: datetime.date) -> tuple[list[dict], str, str]:
-    """`count` different free slots (none overlapping another, buffer included), the
-    form's CSRF token and the csrftoken cookie it goes with."""
+    """`count` different free slots (none overlapping another of the same practitioner
+    or the same room, buffer included), the form's CSRF token and the csrftoken cookie
+    it goes with.
+
+    Each slot lists the room a booking would hold: the lowest-numbered one free
+    before the phase. The bench's own bookings only take rooms, so a booking still
+    gets its listed room as long as no other chosen slot lists that room within its
+    hold: then every POST is a real booking, whatever order they arrive in."""
     browser, jar = opener()
     slots = []
     day = first_day
@@ -358,16 +364,19 @@ def booking_slots(count: int, first_day: datetime.date) -> tuple[list[dict], str
             if error.code != 400:  # beyond the furthest bookable day
                 raise
         day += datetime.timedelta(days=30)
-    # Each booking holds 30 min + 10 min buffer: keep starts 45 min apart per person.
+    # Each booking holds 30 min + 10 min buffer: keep starts 45 min apart per person and
+    # per room or device (slots come soonest first).
     spacing = datetime.timedelta(minutes=45)
-    last_taken: dict[int, datetime.datetime] = {}
+    last_taken: dict[tuple[str, int], datetime.datetime] = {}
     chosen = []
     for slot in slots:
         start = datetime.datetime.fromisoformat(slot["start"])
-        previous = last_taken.get(slot["practitioner"])
-        if previous is not None and start < previous + spacing:
+        holders = [("practitioner", slot["practitioner"])]
+        holders += [("resource", resource["id"]) for resource in slot.get("resources", [])]
+        if any(holder in last_taken and start < last_taken[holder] + spacing for holder in holders):
             continue
-        last_taken[slot["practitioner"]] = start
+        for holder in holders:
+            last_taken[holder] = start
         chosen.append(slot)
     if not chosen:
         raise SystemExit(f"bench: no free slot for {BOOKED}")
@@ -406,7 +415,8 @@ def booking_bodies_for_phase(slots: list[dict], token: str) -> list[str]:
 
 def free_bench_bookings(database_url: str) -> None:
     """Cancel the bench's own bookings, so the next POST phase books the same free
-    slots again (a busy year has only a few thousand 45-minute gaps left)."""
+    slots again (a busy year has only a few thousand 45-minute gaps left); their rooms
+    stop holding the time, as appointment_cancel leaves them."""
     subprocess.run(  # noqa: S603 (fixed arguments)
         [
             "psql",
@@ -414,7 +424,11 @@ def free_bench_bookings(database_url: str) -> None:
             "-qc",
             "UPDATE bookings_appointment SET status = 'cancelled', cancelled_at = now() "
             "WHERE status <> 'cancelled' AND client_id IN (SELECT id FROM bookings_client "
-            "WHERE email LIKE 'bench.client%@example.com')",
+            "WHERE email LIKE 'bench.client%@example.com'); "
+            "UPDATE bookings_resourceallocation SET holds_time = false WHERE holds_time "
+            "AND appointment_id IN (SELECT a.id FROM bookings_appointment a "
+            "JOIN bookings_client c ON c.id = a.client_id "
+            "WHERE c.email LIKE 'bench.client%@example.com')",
         ],
         check=True,
         timeout=300,

@@ -13,19 +13,35 @@ service's own pure parts and written in bulk:
 - times: each day's free starts as the booking page finds them
   (availability.free_slots: the slot grid, daylight-saving days included), walked
   in time order, a treatment that fits its block with its cleanup buffer at each;
+- rooms and devices: each treatment's needs as the service reads them
+  (selectors.resource_needs: resources in service, their out-of-service periods and
+  the allocations already in the database), and at each start the service's own
+  choice (availability.pick_resources: the lowest-numbered free resource of each
+  need over the treatment and its buffer), counting the rooms this run has already
+  given out. A start where the treatment drawn cannot have its rooms tries the other
+  treatments that fit there, in turn; where none can, it is skipped, as a start the
+  practitioner is not free for. Dropping a placement later (sampling) leaves its
+  room free: the rule holds as of the moment each was planned;
 - checks: before it is written, each appointment passes availability.slot_problem
   (the service's own check of a time) as of the moment it was booked, and touches
-  none of this run's other appointments; medical ones have a supervising physician
-  that day (practitioners.supervision), a client old enough, an intake, a consent
-  and the doctor's review (approved before it happened; a good-faith exam on record
-  where the treatment needs one). On Postgres the exclusion constraint checks
-  overlaps once more as the rows arrive (COPY; bulk_create elsewhere).
+  none of this run's other appointments, nor (through its rooms and devices) any
+  out-of-service period, allocation already there or allocation of this run;
+  medical ones have a supervising physician that day
+  (practitioners.supervision), a client old enough, an intake, a consent and the
+  doctor's review (approved before it happened; a good-faith exam on record where
+  the treatment needs one). On Postgres the exclusion constraints check overlaps
+  once more as the rows arrive (COPY; bulk_create elsewhere). A cancelled
+  appointment's allocations stop holding time, as allocations_follow leaves them.
 
-A spa's staff can only hold so many appointments: eight demo practitioners do
-about 15,000 a year. When the window needs more hands than the demo staff have, extra
-practitioners are added (the kinds of spa.yaml's extra_staff, with weekly hours copied
-from the demo staff and, for the medical ones, an agreement accepted by a demo
-physician).
+A spa's staff can only hold so many appointments: eight demo practitioners sharing
+five rooms do about 10,000 a year. When the window needs more hands than the demo
+staff have, extra practitioners are added (the kinds of spa.yaml's extra_staff, with
+weekly hours copied from the demo staff and, for the medical ones, an agreement
+accepted by a demo physician), and rooms with them (spa.yaml's extra_rooms: two
+treatment rooms for every three hired, still fewer than the people who could use them
+at once). The first round hires one of each kind, to learn what a hire adds with its
+rooms. The one laser platform and its suite, the wet room and the HydraFacial machine
+stay one each: what needs them fills up, and the walks book other treatments.
 
 The staff are hired for at most `staff_for` appointments (STAFF_FOR, 100,000: a busy
 year) whatever M is, and the window holds at most that many. The rest is history:
@@ -38,10 +54,12 @@ Deterministic: the same seed, database state and day give the same rows; the win
 rows do not depend on how much history is added behind it.
 """
 
+import bisect
 import dataclasses
 import datetime
 import heapq
 import io
+import itertools
 import json
 import math
 import random
@@ -52,17 +70,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
 from bookings.availability import (
+    Need,
     Policy,
     PractitionerDay,
+    ResourceDay,
     block_instants,
     day_bounds,
     free_slots,
+    pick_resources,
     slot_problem,
     to_instant,
 )
@@ -73,15 +95,28 @@ from bookings.models import (
     Consent,
     GoodFaithExam,
     Intake,
+    ResourceAllocation,
     Review,
     new_token,
 )
-from bookings.selectors.booking import dates_between, practitioner_days, qualified_practitioners
+from bookings.selectors.booking import (
+    dates_between,
+    practitioner_days,
+    qualified_practitioners,
+    resource_needs,
+)
 from bookings.services.intake import DEFAULT_CONSENT, STANDARD_QUESTIONS, age_on
 from bookings.services.records import gfe_expiry
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
 from practitioners.supervision import agreements_for, physician_from_agreements
-from treatments.models import MEDICAL_MINIMUM_AGE, Role, Treatment, TreatmentContraindication
+from treatments.models import (
+    MEDICAL_MINIMUM_AGE,
+    Resource,
+    ResourceNeed,
+    Role,
+    Treatment,
+    TreatmentContraindication,
+)
 
 DAYS_BACK = 274  # about nine months
 # A medical booking made this recently is still waiting for the doctor.
@@ -102,6 +137,11 @@ RESERVE_AT_LEAST = 10_000
 # No spa has a century of bookings: the staff cannot hold M (no hours, no treatments).
 MAX_HISTORY_DAYS = 100 * 365
 NO_TIME = datetime.timedelta(0)
+ONE_MICROSECOND = datetime.timedelta(microseconds=1)
+ALL_TIME = (
+    datetime.datetime.min.replace(tzinfo=datetime.UTC),
+    datetime.datetime.max.replace(tzinfo=datetime.UTC),
+)
 
 _FIRST_NAMES_TEXT = (
     "Olivia Emma Ava Sophia Isabella Mia Amelia Harper Evelyn Abigail Emily Ella "
@@ -146,6 +186,7 @@ class BulkResult:
     medical: int = 0
     practitioners_added: int = 0
     practitioners_used: int = 0
+    rooms_added: int = 0
     history: int = 0  # of the appointments, those before the window (fully booked days)
     first_day: datetime.date | None = None
     last_day: datetime.date | None = None
@@ -167,6 +208,98 @@ class _Staff:
     open: PractitionerDay | None = None
 
 
+class _Intervals:
+    """Times [start, end) that never overlap one another, in order: a free test and an
+    insertion, each a bisection."""
+
+    __slots__ = ("_ends", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[datetime.datetime] = []
+        self._ends: list[datetime.datetime] = []
+
+    def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        after = bisect.bisect_right(self._starts, start)
+        if after and self._ends[after - 1] > start:
+            return False
+        return after == len(self._starts) or end <= self._starts[after]
+
+    def add(self, start: datetime.datetime, end: datetime.datetime) -> None:
+        after = bisect.bisect_right(self._starts, start)
+        self._starts.insert(after, start)
+        self._ends.insert(after, end)
+
+
+class _Room:
+    """A room or device as the planner sees it over some days: busy as the database
+    has it (`stored`: out of service, held by appointments already there) or held by
+    one of this run's placements. It offers what availability.pick_resources asks of
+    a resource: its id, its name and is_free."""
+
+    __slots__ = ("name", "planned", "resource_id", "stored")
+
+    def __init__(self, stored: ResourceDay) -> None:
+        self.resource_id, self.name = stored.resource_id, stored.name
+        # Most have nothing stored over the days (a fresh load): no need to ask.
+        self.stored = None if stored.is_free(*ALL_TIME) else stored
+        self.planned = _Intervals()
+
+    def is_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        return self.planned.is_free(start, end) and self.stored_free(start, end)
+
+    def stored_free(self, start: datetime.datetime, end: datetime.datetime) -> bool:
+        return self.stored is None or self.stored.is_free(start, end)
+
+
+@dataclass
+class _Rooms:
+    """Each treatment's needs (by treatment pk) over some days, every resource one
+    _Room shared by all the needs that list it."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+    needs: dict[int, list[Need]] = field(default_factory=dict)
+    rooms: dict[int, _Room] = field(default_factory=dict)
+    # Needs listing the same resources share one tuple of them, by their ids.
+    shared: dict[tuple[int, ...], tuple[_Room, ...]] = field(default_factory=dict)
+    # What this run's planning has learnt, by (id of a need's resources, start). Rooms
+    # only fill up as the run plans, so it stays true: `busy_at`, how many of the
+    # need's first resources are held at that very moment (no booking from then can
+    # have them); `full`, the earliest end for which none was free from then (nor for
+    # a later end). Each walk tries many treatments at a busy hour: they cost little.
+    busy_at: dict[tuple[int, datetime.datetime], int] = field(default_factory=dict)
+    full: dict[tuple[int, datetime.datetime], datetime.datetime] = field(default_factory=dict)
+
+    def take(
+        self, treatment: Treatment, start: datetime.datetime, end: datetime.datetime
+    ) -> tuple[_Room, ...] | None:
+        """The booking service's choice of rooms and devices for [start, end), now held
+        by this run; None when a need has nothing free."""
+        needs = self.needs.get(treatment.pk)
+        if not needs:
+            return ()
+        keys = [(id(need.resources), start) for need in needs]
+        unheld = []  # each need without the resources known to be held at `start`
+        for need, key in zip(needs, keys, strict=True):
+            known = self.full.get(key)
+            if known is not None and known <= end:
+                return None
+            skip = self.busy_at.get(key, 0)
+            unheld.append(Need(need.label, need.resources[skip:]) if skip else need)
+        picked = pick_resources(unheld, start, end)
+        for room in picked or ():
+            room.planned.add(start, end)
+        moment = start + ONE_MICROSECOND
+        for need, key in zip(needs, keys, strict=True):
+            rooms, skip = need.resources, self.busy_at.get(key, 0)
+            while skip < len(rooms) and not rooms[skip].is_free(start, moment):
+                skip += 1
+            self.busy_at[key] = skip
+            if picked is None and not any(room.is_free(start, end) for room in rooms[skip:]):
+                self.full[key] = min(end, self.full.get(key, end))
+        return picked
+
+
 @dataclass(slots=True)
 class _Placement:
     staff: _Staff
@@ -176,6 +309,7 @@ class _Placement:
     physician: Practitioner | None
     weight: float
     schedule: PractitionerDay  # what it is checked against before it is written
+    rooms: tuple[_Room, ...] = ()  # one per need of the treatment, in the needs' order
 
 
 @dataclass
@@ -186,13 +320,22 @@ class _Plan:
     first_day: datetime.date
     last_day: datetime.date
     rng: random.Random
+    medical_policy: Policy | None = None  # the policy with the medical notice (_policy)
     treatments: list[Treatment] = field(default_factory=list)
     staff: list[_Staff] = field(default_factory=list)
     pool: list[_Placement] = field(default_factory=list)
     added: int = 0
     hired_ids: list[int] = field(default_factory=list)
+    # Rooms opened by this run, by the extra_rooms entry's `like`.
+    rooms_opened: dict[str, int] = field(default_factory=dict)
+    # The window's rooms and devices, held across the hiring rounds.
+    rooms: _Rooms | None = None
+    # How many needs (rooms, devices) each treatment has, by pk.
+    needs: dict[int, int] = field(default_factory=dict)
     # Each practitioner's latest blocked_until written so far (rows go in time order).
     written_until: dict[int, datetime.datetime] = field(default_factory=dict)
+    # Each resource's allocations written so far, holding time or not.
+    written_rooms: dict[int, _Intervals] = field(default_factory=lambda: defaultdict(_Intervals))
 
 
 def seed_bulk(
@@ -264,6 +407,7 @@ def seed_bulk(
                 {p.staff.practitioner.pk for part in (chosen, history) for p in part}
             )
         result.practitioners_added = plan.added
+        result.rooms_added = sum(plan.rooms_opened.values())
     result.seconds = time.monotonic() - began
     return result
 
@@ -393,8 +537,38 @@ def _weight(plan: _Plan, day: datetime.date) -> float:
     return max(0.15, 0.9 - 0.75 * ahead)
 
 
-def _pool(plan: _Plan, staff: list[_Staff], first_day, last_day, rng) -> list[_Placement]:
-    """Every appointment these practitioners could have over these days."""
+def _rooms(
+    plan: _Plan, first_day: datetime.date, last_day: datetime.date, kept: _Rooms | None = None
+) -> _Rooms:
+    """Each treatment's needs over these days as the booking service reads them
+    (selectors.resource_needs: in service, lowest id first, busy as the database has
+    them), read afresh; the rooms of `kept` (the same days) keep what this run holds."""
+    rooms = _Rooms(first_day, last_day, rooms=dict(kept.rooms) if kept else {})
+
+    def shared(resources: tuple[ResourceDay, ...]) -> tuple[_Room, ...]:
+        for stored in resources:
+            if stored.resource_id not in rooms.rooms:
+                rooms.rooms[stored.resource_id] = _Room(stored)
+        ids = tuple(stored.resource_id for stored in resources)
+        return rooms.shared.setdefault(ids, tuple(rooms.rooms[pk] for pk in ids))
+
+    for treatment in Treatment.objects.filter(
+        pk__in=[t.pk for t in plan.treatments]
+    ).prefetch_related("resource_needs__resources"):
+        needs = resource_needs(
+            treatment, first_day=first_day, last_day=last_day, policy=plan.policy
+        )
+        plan.needs[treatment.pk] = len(needs)
+        rooms.needs[treatment.pk] = [
+            dataclasses.replace(need, resources=shared(need.resources)) for need in needs
+        ]
+    return rooms
+
+
+def _pool(plan: _Plan, staff: list[_Staff], rooms: _Rooms, rng: random.Random) -> list[_Placement]:
+    """Every appointment these practitioners could have over the days of `rooms`, each
+    holding its rooms and devices there."""
+    first_day, last_day = rooms.first_day, rooms.last_day
     _schedule(plan, staff, first_day, last_day)
     # Every free start of a day, as the booking page lists them, without a length (what
     # fits is decided by the walk) and without notice or the advance limit (checked per
@@ -415,15 +589,17 @@ def _pool(plan: _Plan, staff: list[_Staff], first_day, last_day, rng) -> list[_P
         weight = _weight(plan, day)
         for member in staff:
             if starts[member.practitioner.pk]:
-                found = _walk(plan, member, day, starts[member.practitioner.pk], weight, rng)
+                found = _walk(plan, member, day, starts[member.practitioner.pk], weight, rooms, rng)
                 placements.extend(found)
     return placements
 
 
-def _walk(plan: _Plan, member: _Staff, day, starts, weight, rng) -> list[_Placement]:
+def _walk(plan: _Plan, member: _Staff, day, starts, weight, rooms: _Rooms, rng) -> list[_Placement]:
     """One practitioner's day in time order: at each free start (a few left as gaps), a
-    treatment allowed that day that fits its working block with its cleanup buffer and
-    touches nothing booked; then on from the end of its buffer."""
+    treatment allowed that day that fits its working block with its cleanup buffer,
+    touches nothing booked and has a free room and device of each kind it needs (drawn
+    at random; when the one drawn has none, the others that fit, in turn); then on
+    from the end of its buffer."""
     options = []
     for treatment in member.treatments:
         schedule = member.schedules[treatment.pk]
@@ -451,10 +627,20 @@ def _walk(plan: _Plan, member: _Staff, day, starts, weight, rng) -> list[_Placem
         fitting = [option for option in options if start + option[3] <= block_end]
         if not fitting:
             continue
-        treatment, schedule, physician, hold = fitting[rng.randrange(len(fitting))]
-        if member.open.is_free(start, start + hold):
-            found.append(_Placement(member, treatment, day, start, physician, weight, schedule))
-            free_from = start + hold
+        drawn = rng.randrange(len(fitting))
+        if not member.open.is_free(start, start + fitting[drawn][3]):
+            continue
+        # The treatment drawn; when its rooms are taken, the others that fit, in turn.
+        for treatment, schedule, physician, hold in fitting[drawn:] + fitting[:drawn]:
+            if not member.open.is_free(start, start + hold):
+                continue
+            held = rooms.take(treatment, start, start + hold)
+            if held is not None:
+                found.append(
+                    _Placement(member, treatment, day, start, physician, weight, schedule, held)
+                )
+                free_from = start + hold
+                break
     return found
 
 
@@ -469,7 +655,8 @@ def _plan_calendar(plan: _Plan, wanted: int) -> None:
     plan.staff = _load_staff(plan)
     if not plan.staff:
         raise BulkSeedError("No active practitioner has working hours: run seed_demo first.")
-    plan.pool = _pool(plan, plan.staff, plan.first_day, plan.last_day, plan.rng)
+    plan.rooms = _rooms(plan, plan.first_day, plan.last_day)
+    plan.pool = _pool(plan, plan.staff, plan.rooms, plan.rng)
     full_timers = [s for s in plan.staff if not s.practitioner.role.can_supervise]
     per_person = (
         sum(p.weight for p in plan.pool if not p.staff.practitioner.role.can_supervise)
@@ -477,14 +664,21 @@ def _plan_calendar(plan: _Plan, wanted: int) -> None:
         if full_timers
         else 1000.0
     )
-    for _round in range(20):
+    for round_number in range(20):
         capacity = sum(p.weight for p in plan.pool)
         deficit = wanted * CAPACITY_MARGIN - capacity
         if deficit <= 0:
             return
-        hired = _hire(plan, max(1, math.ceil(deficit / max(per_person, 1.0))))
+        count = max(1, math.ceil(deficit / max(per_person, 1.0)))
+        if round_number == 0:
+            # The demo staff share a few rooms: what a hire adds, with the rooms opened
+            # for them, is measured on one of each kind before hiring more.
+            count = min(count, len(catalogue.spa().extra_staff))
+        hired = _hire(plan, count)
+        if _open_rooms(plan):
+            plan.rooms = _rooms(plan, plan.first_day, plan.last_day, kept=plan.rooms)
         new_staff = _load_staff(plan, {p.pk for p in hired})
-        new_pool = _pool(plan, new_staff, plan.first_day, plan.last_day, plan.rng)
+        new_pool = _pool(plan, new_staff, plan.rooms, plan.rng)
         plan.staff.extend(new_staff)
         plan.pool.extend(new_pool)
         if new_staff:
@@ -510,7 +704,7 @@ def _plan_history(plan: _Plan, wanted: int, rng: random.Random) -> list[_Placeme
         if (plan.first_day - last_day).days > MAX_HISTORY_DAYS:
             raise BulkSeedError(f"Could not make room for {wanted} appointments in the past.")
         first_day = last_day - datetime.timedelta(days=HISTORY_CHUNK_DAYS - 1)
-        chunk = _pool(plan, plan.staff, first_day, last_day, rng)
+        chunk = _pool(plan, plan.staff, _rooms(plan, first_day, last_day), rng)
         chunk.sort(key=lambda placement: placement.start, reverse=True)
         found.extend(chunk[: wanted - len(found)])
         last_day = first_day - datetime.timedelta(days=1)
@@ -632,6 +826,33 @@ def _hire(plan: _Plan, count: int) -> list[Practitioner]:
     return hired
 
 
+def _open_rooms(plan: _Plan) -> int:
+    """Rooms to go with the staff hired so far (spa.yaml's extra_rooms): for every
+    `every_hired` of them, one room like the entry's, needed wherever that one is.
+    Returns how many it opened now."""
+    opened = 0
+    for spec in catalogue.spa().extra_rooms:
+        like = Resource.objects.filter(name=spec.like).first()
+        count = int(plan.added / spec.every_hired) - plan.rooms_opened.get(spec.like, 0)
+        if like is None or count <= 0:
+            continue
+        taken = set(Resource.objects.values_list("name", flat=True))
+        names = (f"{spec.name} {n}" for n in itertools.count(1))
+        rooms = Resource.objects.bulk_create(
+            Resource(name=name, kind=like.kind, notes=like.notes)
+            for name in itertools.islice((n for n in names if n not in taken), count)
+        )
+        Through = ResourceNeed.resources.through
+        Through.objects.bulk_create(
+            Through(resourceneed_id=need_id, resource_id=room.pk)
+            for need_id in ResourceNeed.objects.filter(resources=like).values_list("pk", flat=True)
+            for room in rooms
+        )
+        plan.rooms_opened[spec.like] = plan.rooms_opened.get(spec.like, 0) + len(rooms)
+        opened += len(rooms)
+    return opened
+
+
 def _choose(plan: _Plan, wanted: int) -> list[_Placement]:
     """Exactly `wanted` placements, each kept with a chance that follows its weight
     (weighted sampling without replacement). Dropping rows never makes an overlap."""
@@ -662,6 +883,18 @@ class _Story:
     closed_at: datetime.datetime | None = None  # checked in / completed / no-show noted
 
 
+def _policy(plan: _Plan, treatment: Treatment) -> Policy:
+    """The policy the booking service applies to the treatment (Policy.from_settings):
+    a medical one needs MEDICAL_MIN_NOTICE_HOURS' notice, for the doctor's review."""
+    if not treatment.is_medical:
+        return plan.policy
+    if plan.medical_policy is None:
+        medical = datetime.timedelta(hours=settings.MEDICAL_MIN_NOTICE_HOURS)
+        notice = max(plan.policy.min_notice, medical)
+        plan.medical_policy = dataclasses.replace(plan.policy, min_notice=notice)
+    return plan.medical_policy
+
+
 def _story(plan: _Plan, placement: _Placement, rng: random.Random) -> _Story:
     now = plan.now
     treatment = placement.treatment
@@ -669,7 +902,7 @@ def _story(plan: _Plan, placement: _Placement, rng: random.Random) -> _Story:
     end = start + datetime.timedelta(minutes=treatment.duration_minutes)
     source = Appointment.Source.ONLINE if rng.random() < 0.7 else Appointment.Source.FRONT_DESK
     earliest = start - datetime.timedelta(days=plan.policy.max_advance_days - 1)
-    notice = plan.policy.min_notice + datetime.timedelta(hours=1)
+    notice = _policy(plan, treatment).min_notice + datetime.timedelta(hours=1)
     if start > now:
         # Booked some time between the furthest advance allowed and a moment ago.
         latest = min(now - datetime.timedelta(minutes=5), start - notice)
@@ -725,9 +958,10 @@ def _write(
     writer: "_Rows",
     superuser: int | None,
 ) -> int:
-    """Appointments, then the intake, consent and review of each medical one, and the
-    good-faith exams approvals relied on. Rows are plain dicts (building 300,000 model
-    instances alone takes longer than inserting them)."""
+    """Appointments and the rooms and devices each holds, then the intake, consent and
+    review of each medical one, and the good-faith exams approvals relied on. Rows are
+    plain dicts (building 300,000 model instances alone takes longer than inserting
+    them)."""
     if not chosen:
         return 0
     rows: list[dict] = []
@@ -782,6 +1016,22 @@ def _write(
     ids = writer.insert(Appointment, rows)
     for row, pk in zip(rows, ids, strict=True):
         row["id"] = pk
+    freeing = Appointment.FREEING_STATUSES
+    writer.insert(
+        ResourceAllocation,
+        [
+            {
+                "appointment_id": row["id"],
+                "resource_id": room.resource_id,
+                "start": row["start"],
+                "blocked_until": row["blocked_until"],
+                # A cancelled appointment's rows stay as a record (allocations_follow).
+                "holds_time": row["status"] not in freeing,
+            }
+            for row, placement in zip(rows, chosen, strict=True)
+            for room in placement.rooms
+        ],
+    )
 
     writer.insert(
         Intake,
@@ -830,7 +1080,9 @@ def _check(
     blocked_until: datetime.datetime,
 ) -> None:
     """The booking service's own check of the time (availability.slot_problem) as of
-    the moment it was booked, and no overlap with this run's rows written before it."""
+    the moment it was booked, and no overlap with this run's rows written before it:
+    neither the practitioner's nor, for each room and device it holds, the resource's
+    (nor the resource's out-of-service periods and allocations already stored)."""
     treatment = placement.treatment
     practitioner = placement.staff.practitioner
     problem = slot_problem(
@@ -839,10 +1091,23 @@ def _check(
         duration=datetime.timedelta(minutes=treatment.duration_minutes),
         buffer=datetime.timedelta(minutes=treatment.buffer_minutes),
         now=booked_at,
-        policy=plan.policy,
+        policy=_policy(plan, treatment),
     )
     if not problem and placement.start < plan.written_until.get(practitioner.pk, placement.start):
         problem = "it overlaps another appointment of this run."
+    held = {room.resource_id for room in placement.rooms}
+    if not problem and not len(held) == len(placement.rooms) == plan.needs.get(treatment.pk, 0):
+        problem = "it does not hold one room or device of its own for each need."
+    for room in placement.rooms:
+        if problem:
+            break
+        written = plan.written_rooms[room.resource_id]
+        if not room.stored_free(placement.start, blocked_until):
+            problem = f"{room.name} is out of service or already held then."
+        elif not written.is_free(placement.start, blocked_until):
+            problem = f"{room.name} is held by another appointment of this run."
+        else:
+            written.add(placement.start, blocked_until)
     if problem:
         when = placement.start.astimezone(plan.policy.zone)
         raise BulkSeedError(

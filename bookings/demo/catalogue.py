@@ -1,10 +1,11 @@
 """The demo spa's content, read from bookings/demo/spa.yaml: the shape of the data and its checks.
 
 The content (prose, prices, durations, roles, contraindication rules, consent texts,
-categories, practitioners and their hours, agreements, logins and groups) lives in
-spa.yaml: a spa adapting the demo edits that file, not Python. load() reads it with
-yaml.safe_load into the dataclasses below and checks every entry before seed_demo
-writes anything; a malformed entry stops it with a DemoDataError naming the entry.
+categories, rooms and devices and what each treatment needs of them, practitioners and
+their hours, agreements, logins and groups) lives in spa.yaml: a spa adapting the demo
+edits that file, not Python. load() reads it with yaml.safe_load into the dataclasses
+below and checks every entry before seed_demo writes anything; a malformed entry stops
+it with a DemoDataError naming the entry.
 
 Nothing here touches the database; bookings/demo/seed.py reads these structures.
 Dates are relative to the day the seed runs ("expires in 20 days"); weekly hours and
@@ -23,7 +24,13 @@ from pathlib import Path
 import yaml
 
 from bookings.demo.pictures import MOTIFS
-from treatments.models import MEDICAL_MINIMUM_AGE, Treatment, TreatmentContraindication
+from treatments.models import (
+    MEDICAL_MINIMUM_AGE,
+    Resource,
+    ResourceNeed,
+    Treatment,
+    TreatmentContraindication,
+)
 from treatments.standard_roles import STANDARD_ROLES
 
 SPA_FILE = Path(__file__).with_name("spa.yaml")
@@ -71,6 +78,39 @@ class ContraindicationSpec:
 
 
 @dataclass(frozen=True)
+class TimeOffSpec:
+    """A period away from work (a practitioner) or out of service (a room or device)."""
+
+    starts_in_days: int
+    start: datetime.time
+    ends_in_days: int
+    end: datetime.time
+    reason: str
+    # "Tue": moved on to the first Tuesday from starts_in_days (the end moved as much).
+    weekday: str | None = None
+
+
+@dataclass(frozen=True)
+class ResourceSpec:
+    """A room or device; booking tries them in the file's order (the database's ids)."""
+
+    name: str
+    kind: str
+    notes: str = ""
+    out_of_service: tuple[TimeOffSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class NeedSpec:
+    """Something treatments need for their whole length: any one of `any_of` (names of
+    resources)."""
+
+    key: str
+    label: str
+    any_of: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class TreatmentSpec:
     slug: str
     name: str
@@ -96,19 +136,12 @@ class TreatmentSpec:
     charting: str = "general"
     # (contraindication code, "absolute" or "relative")
     contraindications: tuple[tuple[str, str], ...] = ()
+    # Keys of the needs (rooms and devices) it holds for its whole length.
+    needs: tuple[str, ...] = ()
 
     @property
     def is_medical(self) -> bool:
         return self.kind == Treatment.Kind.MEDICAL
-
-
-@dataclass(frozen=True)
-class TimeOffSpec:
-    starts_in_days: int
-    start: datetime.time
-    ends_in_days: int
-    end: datetime.time
-    reason: str
 
 
 @dataclass(frozen=True)
@@ -187,16 +220,29 @@ class StaffTemplate:
 
 
 @dataclass(frozen=True)
+class ExtraRooms:
+    """Rooms the volume seeder opens as it hires: one like the room `like` (needed
+    wherever it is) for every `every_hired` practitioners hired, named `name` N."""
+
+    like: str
+    name: str
+    every_hired: float
+
+
+@dataclass(frozen=True)
 class Spa:
     email_domain: str
     categories: tuple[CategorySpec, ...]
     contraindications: tuple[ContraindicationSpec, ...]
+    resources: tuple[ResourceSpec, ...]
+    needs: tuple[NeedSpec, ...]
     treatments: tuple[TreatmentSpec, ...]
     practitioners: tuple[PractitionerSpec, ...]
     agreements: tuple[AgreementSpec, ...]
     groups: tuple[GroupSpec, ...]
     staff_users: tuple[StaffUserSpec, ...]
     extra_staff: tuple[StaffTemplate, ...]
+    extra_rooms: tuple[ExtraRooms, ...] = ()
 
     def group_name(self, key: str) -> str:
         return next(group.name for group in self.groups if group.key == key)
@@ -255,10 +301,26 @@ def _text(value: object) -> str:
     return value
 
 
+def _short_text(longest: int) -> Callable[[object], str]:
+    def check(value: object) -> str:
+        if len(_text(value)) > longest:
+            raise _Problem(f"at most {longest} characters, got {len(value)}")
+        return value
+
+    return check
+
+
 def _whole(value: object, low: int = -100_000, high: int = 100_000) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise _Problem(f"expected a whole number from {low} to {high}, got {value!r}")
     return value
+
+
+def _every(value: object) -> float:
+    """A number of practitioners, 1.5 allowed (two rooms for every three)."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 1 <= value <= 1000:
+        raise _Problem(f"expected a number from 1 to 1000, like 2 or 1.5, got {value!r}")
+    return float(value)
 
 
 def _flag(value: object) -> bool:
@@ -276,8 +338,14 @@ def _one_of(choices) -> Callable[[object], str]:
     return check
 
 
-def _list(value: object, item: Callable = _text, length: int | None = None) -> tuple:
-    if not isinstance(value, list) or (length is not None and len(value) != length):
+def _list(
+    value: object, item: Callable = _text, length: int | None = None, at_least: int = 0
+) -> tuple:
+    if (
+        not isinstance(value, list)
+        or (length is not None and len(value) != length)
+        or len(value) < at_least
+    ):
         count = f"{length} items" if length else "a list"
         raise _Problem(f"expected {count} like [a, b], got {value!r}")
     items = tuple(item(entry) for entry in value)
@@ -359,7 +427,7 @@ def _fields(cls: type, raw: object, **convert: Callable) -> dict:
     return values
 
 
-def _section(data: dict, name: str, cls: type, key: str | None, **convert) -> list:
+def _section(data: dict, name: str, cls: type, key: str | None, /, **convert) -> list:
     """(where, spec) for each entry of one list in the file, named by its `key` field."""
     raw = data.get(name)
     if not isinstance(raw, list):
@@ -394,8 +462,29 @@ def _spa(data: object) -> Spa:
         data, "categories", CategorySpec, "slug", palette=lambda v: _list(v, _colour, 3)
     )
     contraindications = _section(data, "contraindications", ContraindicationSpec, "code")
+    resources = _section(
+        data,
+        "resources",
+        ResourceSpec,
+        "name",
+        name=_short_text(Resource._meta.get_field("name").max_length),
+        kind=_one_of(Resource.Kind.values),
+        notes=_short_text(Resource._meta.get_field("notes").max_length),
+        out_of_service=_periods,
+    )
+    needs = _section(
+        data,
+        "needs",
+        NeedSpec,
+        "key",
+        label=_short_text(ResourceNeed._meta.get_field("label").max_length),
+        any_of=lambda v: _list(v, _one_of([s.name for _, s in resources]), at_least=1),
+    )
     treatments = _treatments(
-        data, [s.slug for _, s in categories], [s.code for _, s in contraindications]
+        data,
+        [s.slug for _, s in categories],
+        [s.code for _, s in contraindications],
+        {spec.key: spec for _, spec in needs},
     )
     practitioners = _practitioners(data, {spec.slug: spec for _, spec in treatments})
     groups = _section(data, "groups", GroupSpec, "key", permissions=_permissions)
@@ -420,6 +509,8 @@ def _spa(data: object) -> Spa:
         email_domain=email_domain,
         categories=tuple(spec for _, spec in categories),
         contraindications=tuple(spec for _, spec in contraindications),
+        resources=tuple(spec for _, spec in resources),
+        needs=tuple(spec for _, spec in needs),
         treatments=tuple(spec for _, spec in treatments),
         practitioners=tuple(spec for _, spec in practitioners),
         agreements=_agreements(data, {spec.slug: spec for _, spec in practitioners}),
@@ -438,10 +529,29 @@ def _spa(data: object) -> Spa:
                 treatments=lambda v: _list(v, _one_of([s.slug for _, s in treatments])),
             )
         ),
+        extra_rooms=_extra_rooms(data, [s.name for _, s in resources if s.kind == "room"]),
     )
 
 
-def _treatments(data: dict, categories: list[str], codes: list[str]) -> list:
+def _extra_rooms(data: dict, rooms: list[str]) -> tuple[ExtraRooms, ...]:
+    """Optional: a spa that never runs the volume seeder needs none."""
+    if "extra_rooms" not in data:
+        return ()
+    entries = _section(
+        data,
+        "extra_rooms",
+        ExtraRooms,
+        "like",
+        like=_one_of(rooms),
+        name=_short_text(Resource._meta.get_field("name").max_length - 6),
+        every_hired=_every,
+    )
+    return tuple(spec for _, spec in entries)
+
+
+def _treatments(
+    data: dict, categories: list[str], codes: list[str], needs: dict[str, NeedSpec]
+) -> list:
     severities = TreatmentContraindication.Severity.values
 
     def rules(value: object) -> tuple[tuple[str, str], ...]:
@@ -472,8 +582,13 @@ def _treatments(data: dict, categories: list[str], codes: list[str]) -> list:
         requires_gfe=_flag,
         charting=_one_of(Treatment.Charting.values),
         contraindications=rules,
+        needs=lambda v: _list(v, _one_of(list(needs))),
     )
     for where, spec in treatments:
+        listed = [name for key in spec.needs for name in needs[key].any_of]
+        if len(set(listed)) < len(listed):
+            # Each need holds its own resource: one listed twice could leave a need unmet.
+            raise _Problem(f"{where}: needs: a resource is listed by two of its needs")
         clinical = spec.allowed_roles or spec.requires_gfe or spec.consent_text
         if not spec.is_medical and (clinical or spec.contraindications):
             raise _Problem(
@@ -487,28 +602,31 @@ def _treatments(data: dict, categories: list[str], codes: list[str]) -> list:
     return treatments
 
 
-def _practitioners(data: dict, treatments: dict[str, TreatmentSpec]) -> list:
-    def time_off(value: object) -> tuple[TimeOffSpec, ...]:
-        found = []
-        for number, raw in enumerate(value if isinstance(value, list) else [value], start=1):
-            try:
-                spec = TimeOffSpec(
-                    **_fields(
-                        TimeOffSpec,
-                        raw,
-                        starts_in_days=_whole,
-                        ends_in_days=_whole,
-                        start=_time,
-                        end=_time,
-                    )
+def _periods(value: object) -> tuple[TimeOffSpec, ...]:
+    """Time off, or out of service: days from the seed's day and local times."""
+    found = []
+    for number, raw in enumerate(value if isinstance(value, list) else [value], start=1):
+        try:
+            spec = TimeOffSpec(
+                **_fields(
+                    TimeOffSpec,
+                    raw,
+                    starts_in_days=_whole,
+                    ends_in_days=_whole,
+                    start=_time,
+                    end=_time,
+                    weekday=_one_of(WEEKDAYS),
                 )
-                if (spec.ends_in_days, spec.end) <= (spec.starts_in_days, spec.start):
-                    raise _Problem("it must end after it starts")
-            except _Problem as problem:
-                raise _Problem(f"entry {number}: {problem}") from None
-            found.append(spec)
-        return tuple(found)
+            )
+            if (spec.ends_in_days, spec.end) <= (spec.starts_in_days, spec.start):
+                raise _Problem("it must end after it starts")
+        except _Problem as problem:
+            raise _Problem(f"entry {number}: {problem}") from None
+        found.append(spec)
+    return tuple(found)
 
+
+def _practitioners(data: dict, treatments: dict[str, TreatmentSpec]) -> list:
     practitioners = _section(
         data,
         "practitioners",
@@ -519,7 +637,7 @@ def _practitioners(data: dict, treatments: dict[str, TreatmentSpec]) -> list:
         treatments=lambda v: _list(v, _one_of(list(treatments))),
         hours=_hours,
         avatar_palette=lambda v: _list(v, _colour, 2),
-        time_off=time_off,
+        time_off=_periods,
         medical_director=_flag,
     )
     usernames = set()

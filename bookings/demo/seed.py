@@ -1,9 +1,11 @@
 """Create the demo spa described in bookings/demo/spa.yaml (read by catalogue.py).
 
-Idempotent: every object is looked up by its natural key (slug, code, username) and
-created only when missing; existing objects, passwords and images are left alone, so
-a second run changes nothing. Group permissions are the exception: they are set to
-the exact list in spa.yaml on every run.
+Idempotent: every object is looked up by its natural key (slug, code, username, a
+room's or device's name) and created only when missing; existing objects, passwords
+and images are left alone, so a second run changes nothing. What belongs to an object
+(working hours, time off, a treatment's needs of rooms and devices, out-of-service
+periods) is added only while it has none. Group permissions are the exception: they
+are set to the exact list in spa.yaml on every run.
 """
 
 import base64
@@ -30,6 +32,7 @@ from bookings.demo.catalogue import (
     DemoDataError,
     PractitionerSpec,
     Spa,
+    TimeOffSpec,
     TreatmentSpec,
 )
 from bookings.models import Appointment, Client
@@ -38,6 +41,9 @@ from treatments.images import process_upload
 from treatments.models import (
     Category,
     Contraindication,
+    Resource,
+    ResourceNeed,
+    ResourceOutOfService,
     Role,
     Treatment,
     TreatmentContraindication,
@@ -49,6 +55,9 @@ SUMMARY_MODELS = (
     Treatment,
     Contraindication,
     TreatmentContraindication,
+    Resource,
+    ResourceNeed,
+    ResourceOutOfService,
     Practitioner,
     WorkingHours,
     TimeOff,
@@ -139,7 +148,8 @@ def seed_demo(
         roles = _roles(run.spa)
         groups = set_up_groups(not_granted=run.result.warnings, spa=run.spa)
         contraindications = _seed_contraindications(run)
-        treatments = _seed_treatments(run, contraindications, roles)
+        resources = _seed_resources(run)
+        treatments = _seed_treatments(run, contraindications, roles, resources)
         desk = _seed_staff_users(run, groups)
         practitioners = _seed_practitioners(run, treatments, roles, groups)
         _seed_agreements(run, practitioners)
@@ -226,8 +236,49 @@ def _seed_contraindications(run: _Run) -> dict[str, Contraindication]:
     return found
 
 
+def _seed_resources(run: _Run) -> dict[str, Resource]:
+    """Rooms and devices, created in the file's order (booking tries them by id), each
+    with its out-of-service periods while it has none on record."""
+    found = {}
+    for spec in run.spa.resources:
+        resource, created = Resource.objects.get_or_create(
+            name=spec.name, defaults={"kind": spec.kind, "notes": spec.notes}
+        )
+        run.count(created)
+        if spec.out_of_service and not resource.out_of_service.exists():
+            periods = ResourceOutOfService.objects.bulk_create(
+                ResourceOutOfService(
+                    resource=resource,
+                    starts_at=starts_at,
+                    ends_at=ends_at,
+                    reason=period.reason,
+                )
+                for period in spec.out_of_service
+                for starts_at, ends_at in [_period(run, period)]
+            )
+            run.count(len(periods))
+        found[spec.name] = resource
+    return found
+
+
+def _seed_needs(
+    run: _Run, treatment: Treatment, spec: TreatmentSpec, resources: dict[str, Resource]
+) -> None:
+    """The rooms and devices the treatment needs, while it has none on record."""
+    if not spec.needs or treatment.resource_needs.exists():
+        return
+    needs = {need.key: need for need in run.spa.needs}
+    for key in spec.needs:
+        need = ResourceNeed.objects.create(treatment=treatment, label=needs[key].label)
+        need.resources.set(resources[name] for name in needs[key].any_of)
+        run.count(True)
+
+
 def _seed_treatments(
-    run: _Run, contraindications: dict[str, Contraindication], roles: dict[str, Role]
+    run: _Run,
+    contraindications: dict[str, Contraindication],
+    roles: dict[str, Role],
+    resources: dict[str, Resource],
 ) -> dict[str, Treatment]:
     palettes = {}
     categories = {}
@@ -261,6 +312,7 @@ def _seed_treatments(
                 for code, severity in spec.contraindications
             )
             run.count(len(rules))
+        _seed_needs(run, treatment, spec, resources)
         if not (_file_exists(treatment.image) and _file_exists(treatment.image_thumbnail)):
             png = pictures.treatment_picture(
                 seed=spec.slug, palette=palettes[spec.category], motifs=spec.motifs
@@ -441,17 +493,21 @@ def _local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetim
     return timezone.make_aware(datetime.datetime.combine(day, time))
 
 
+def _period(run: _Run, spec: TimeOffSpec) -> tuple[datetime.datetime, datetime.datetime]:
+    """From and until, as instants: days from the run's day, moved on (both ends alike)
+    to the first of the spec's weekday when it names one."""
+    first = run.today + datetime.timedelta(spec.starts_in_days)
+    if spec.weekday is not None:
+        first += datetime.timedelta((catalogue.WEEKDAYS[spec.weekday] - first.weekday()) % 7)
+    last = first + datetime.timedelta(spec.ends_in_days - spec.starts_in_days)
+    return _local_datetime(first, spec.start), _local_datetime(last, spec.end)
+
+
 def _time_off(run: _Run, practitioner: Practitioner, spec: PractitionerSpec) -> list[TimeOff]:
     return [
-        TimeOff(
-            practitioner=practitioner,
-            starts_at=_local_datetime(
-                run.today + datetime.timedelta(off.starts_in_days), off.start
-            ),
-            ends_at=_local_datetime(run.today + datetime.timedelta(off.ends_in_days), off.end),
-            reason=off.reason,
-        )
+        TimeOff(practitioner=practitioner, starts_at=starts_at, ends_at=ends_at, reason=off.reason)
         for off in spec.time_off
+        for starts_at, ends_at in [_period(run, off)]
     ]
 
 

@@ -41,7 +41,7 @@ from bookings.services.records import (
 from bookings.services.reviews import review_decide
 from bookings.services.visits import appointment_set_status
 from practitioners.models import Practitioner
-from treatments.models import Treatment
+from treatments.models import Resource, Treatment
 
 Status = Appointment.Status
 
@@ -114,6 +114,7 @@ PLAN = (
     _visit(-2, "09:30", "elena-petrova", "juvederm-cheek-filler", 4, Story.COMPLETED),
     _visit(-2, "10:30", "maya-chen", "swedish-relaxation-massage", 5, Story.COMPLETED),
     _visit(-2, "13:00", "marcus-bell", "ipl-photofacial", 6, Story.COMPLETED),
+    _visit(-2, "11:00", "sofia-alvarez", "hydrafacial", 2, Story.COMPLETED),
     _visit(-2, "15:00", "sofia-alvarez", "clinical-acne-treatment", 7, Story.CANCELLED),
     _visit(-1, "09:00", "jordan-brooks", "restylane-lip-filler", 8, Story.COMPLETED),
     _visit(-1, "11:00", "priya-raman", "ipl-photofacial", 9, Story.COMPLETED),
@@ -133,6 +134,7 @@ PLAN = (
     _visit(1, "13:00", "marcus-bell", "botox-wrinkle-relaxer", 3, Story.PENDING_REVIEW),
     _visit(1, "15:00", "sofia-alvarez", "signature-hydrating-facial", 4, Story.CANCELLED),
     _visit(2, "09:30", "priya-raman", "clinical-acne-treatment", 5, Story.CONFIRMED),
+    _visit(2, "10:00", "maya-chen", "hydrafacial", 3, Story.CONFIRMED),
     _visit(
         2,
         "11:00",
@@ -393,9 +395,12 @@ def _chart(appointment: Appointment, now: datetime.datetime) -> None:
             units_per_area="Glabella 20 U" if "Botox" in treatment.name else "1.0 mL",
         )
     elif treatment.charting == Treatment.Charting.ENERGY_DEVICE:
+        # The device the booking held, when the treatment needs one.
+        held = appointment.allocations.filter(resource__kind=Resource.Kind.DEVICE)
+        device = held.values_list("resource__name", flat=True).first()
         entry = ChartEntry(
             what_was_done=entry.what_was_done,
-            device="Clinic laser platform",
+            device=device or "Clinic laser platform",
             device_settings="Test spot first; 15 mm spot, 18 J/cm2, 3 ms pulse.",
         )
     record = chart_write(appointment=appointment, user=appointment.practitioner.user, entry=entry)

@@ -17,6 +17,7 @@ from bookings.services.appointments import appointment_validate
 from bookings.services.exams import exam_due
 from bookings.services.intake import ConsentGiven, stored_intake
 from bookings.services.records import exam_for_visit
+from tests.allocations import assert_one_resource_per_need, overlapping_holds
 from tests.spa import NY
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,10 @@ def test_the_week_around_today_has_every_status(moment):
             assert appointment.start > moment or appointment.start.date() == today
     # Today's own visits are as far along as the clock: none completed before its end.
     assert not [a for a in appointments if a.status == "completed" and a.end > moment]
+    # Each holds a room (and its device) of its own, though the rooms are fewer than
+    # the people; a cancelled or declined one holds nothing.
+    assert not overlapping_holds().exists()
+    assert assert_one_resource_per_need() > 0
 
 
 def test_every_row_of_the_week_keeps_the_booking_rules():

@@ -11,19 +11,25 @@ from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
 from bookings.availability import Policy, block_instants, to_instant
 from bookings.demo.bulk import seed_bulk
-from bookings.models import Appointment, Client, Consent, Intake, Review
+from bookings.models import Appointment, Client, Consent, Intake, ResourceAllocation, Review
 from bookings.services.appointments import appointment_validate
 from bookings.services.intake import ConsentGiven, age_on, stored_intake
 from bookings.services.records import valid_gfe
 from practitioners.models import Practitioner, SupervisionAgreement
 from practitioners.supervision import physician_from_agreements
-from treatments.models import MEDICAL_MINIMUM_AGE
+from tests.allocations import (
+    assert_one_resource_per_need,
+    holds_during_out_of_service,
+    overlapping_holds,
+)
+from treatments.models import MEDICAL_MINIMUM_AGE, Resource, ResourceOutOfService
 
 ZONE = ZoneInfo("America/New_York")
 ACTIVE = ("pending_review", "confirmed", "checked_in", "completed", "no_show")
@@ -106,6 +112,9 @@ def assert_every_rule_kept(now: datetime.datetime) -> None:
             assert physician is not None
             assert appointment.supervising_physician_id == physician.pk
             assert appointment.pk in intakes and appointment.pk in consents
+            # Booked with the medical notice, so the doctor could review it first.
+            notice = datetime.timedelta(hours=settings.MEDICAL_MIN_NOTICE_HOURS)
+            assert appointment.start - appointment.created_at >= notice
             review = reviews[appointment.pk]
             assert review.physician_id == physician.pk
             minimum = max(MEDICAL_MINIMUM_AGE, treatment.minimum_age)
@@ -130,6 +139,12 @@ def assert_every_rule_kept(now: datetime.datetime) -> None:
         for before, after in zip(rows, rows[1:], strict=False):
             assert before.blocked_until <= after.start, f"{before} overlaps {after}"
 
+    # Rooms and devices: one of each need for the appointment's whole time, none held
+    # twice at once, none while out of service; cancelled ones hold nothing.
+    assert not overlapping_holds().exists()
+    assert not holds_during_out_of_service().exists()
+    assert_one_resource_per_need()
+
 
 @pytest.mark.django_db
 def test_bulk_seed_adds_clients_and_appointments_inside_every_rule():
@@ -149,6 +164,60 @@ def test_bulk_seed_adds_clients_and_appointments_inside_every_rule():
     assert Appointment.objects.filter(treatment__kind="day_spa").exists()
     assert set(Appointment.objects.values_list("source", flat=True)) == {"online", "front_desk"}
     assert_every_rule_kept(now)
+    # Rooms and devices held, and a cancelled booking's rows kept as a record.
+    held = ResourceAllocation.objects.filter(holds_time=True)
+    for name in ("Treatment room 1", "Laser and IPL platform", "Laser suite", "Wet room"):
+        assert held.filter(resource__name=name).exists(), name
+    cancelled = ResourceAllocation.objects.filter(appointment__status="cancelled")
+    assert cancelled.exists() and not cancelled.filter(holds_time=True).exists()
+
+
+@pytest.mark.django_db
+def test_one_treatment_room_holds_one_appointment_at_a_time_whoever_performs_it():
+    """Placements that can't have a room are skipped: with the two other treatment rooms
+    closed, no two treatments held in one overlap, though eight people work."""
+    run_seed("--no-week")
+    Resource.objects.filter(name__in=["Treatment room 2", "Treatment room 3"]).update(
+        is_active=False
+    )
+
+    seed_bulk(clients=30, appointments=150, days_back=10, days_ahead=3, seed=5)
+
+    assert Appointment.objects.count() == 150
+    assert_every_rule_kept(timezone.now())
+    in_room_1 = list(
+        Appointment.objects.filter(
+            allocations__resource__name="Treatment room 1", allocations__holds_time=True
+        ).order_by("start")
+    )
+    assert len(in_room_1) > 20
+    for before, after in zip(in_room_1, in_room_1[1:], strict=False):
+        assert before.blocked_until <= after.start
+    assert not ResourceAllocation.objects.filter(
+        resource__name__in=["Treatment room 2", "Treatment room 3"]
+    ).exists()
+
+
+@pytest.mark.django_db
+def test_nothing_is_planned_on_a_device_while_it_is_out_of_service():
+    run_seed("--no-week")
+    ResourceOutOfService.objects.all().delete()
+    laser = Resource.objects.get(name="Laser and IPL platform")
+    today = timezone.localdate()
+    back = to_instant(today - datetime.timedelta(days=6), datetime.time.min, ZONE)
+    ResourceOutOfService.objects.create(
+        resource=laser,
+        starts_at=to_instant(today - datetime.timedelta(days=12), datetime.time.min, ZONE),
+        ends_at=back,
+        reason="Sent away for repair",
+    )
+
+    seed_bulk(clients=30, appointments=300, days_back=12, days_ahead=3, seed=6)
+
+    assert_every_rule_kept(timezone.now())
+    lasered = Appointment.objects.filter(allocations__resource=laser)
+    assert lasered.exists()
+    assert not lasered.filter(start__lt=back).exists()
 
 
 @pytest.mark.django_db
@@ -172,6 +241,17 @@ def test_more_appointments_than_the_demo_staff_hold_hires_supervised_staff():
     assert result.practitioners_added > 0
     assert Practitioner.objects.count() == before + result.practitioners_added
     assert_every_rule_kept(timezone.now())
+    # Treatment rooms opened with them (spa.yaml's extra_rooms), needed where room 1 is
+    # and held; still fewer rooms than people.
+    opened = Resource.objects.filter(name__startswith="Treatment room").exclude(
+        name__in=["Treatment room 1", "Treatment room 2", "Treatment room 3"]
+    )
+    assert opened.count() == result.rooms_added > 0
+    room_1 = Resource.objects.get(name="Treatment room 1")
+    for room in opened:
+        assert set(room.needs.all()) == set(room_1.needs.all())
+    assert ResourceAllocation.objects.filter(resource__in=opened).exists()
+    assert Resource.objects.filter(kind="room").count() < Practitioner.objects.count()
 
 
 @pytest.mark.django_db

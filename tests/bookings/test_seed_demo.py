@@ -1,6 +1,7 @@
 """`manage.py seed_demo`: the demo spa meets CONTRACT.md and a second run changes nothing."""
 
 import base64
+import datetime
 from io import StringIO
 from pathlib import Path
 
@@ -18,7 +19,10 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from PIL import Image, ImageStat
 
+from bookings.availability import Policy
 from bookings.demo import catalogue, pictures, seed
+from bookings.models import ResourceAllocation
+from bookings.selectors.booking import available_slots
 from practitioners.models import (
     Practitioner,
     SupervisionAgreement,
@@ -27,15 +31,32 @@ from practitioners.models import (
     treatments_outside_role,
 )
 from practitioners.supervision import supervising_physician
+from tests.allocations import (
+    assert_one_resource_per_need,
+    holds_during_out_of_service,
+    most_at_once,
+    overlapping_holds,
+    rooms,
+    users_of,
+)
 from tests.factories import TreatmentFactory, UserFactory
 from treatments.images import DISPLAY_SIZE, THUMBNAIL_SIZE
-from treatments.models import Contraindication, Treatment, TreatmentContraindication
+from treatments.models import (
+    Contraindication,
+    Resource,
+    ResourceNeed,
+    ResourceOutOfService,
+    Treatment,
+    TreatmentContraindication,
+)
 
 DEFAULT_PASSWORD = "medspa-demo"
 DEFAULT_SECRET = "JBSWY3DPEHPK3PXP"
 DEMO_LOGINS = ("admin", "frontdesk", "doctor", "doctor2")
 INJECTABLES = ("botox-wrinkle-relaxer", "restylane-lip-filler", "juvederm-cheek-filler")
 LASERS = ("laser-hair-removal", "ipl-photofacial")
+LASER = "Laser and IPL platform"
+HYDRAFACIAL_MACHINE = "HydraFacial machine"
 
 
 def run_seed(*args: str) -> str:
@@ -125,6 +146,10 @@ def _named(data: dict, section: str, slug: str) -> dict:
     return next(entry for entry in data[section] if entry.get("slug") == slug)
 
 
+def _keyed(data: dict, section: str, key: str) -> dict:
+    return next(entry for entry in data[section] if entry.get("key") == key)
+
+
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
@@ -132,7 +157,7 @@ def _named(data: dict, section: str, slug: str) -> dict:
             lambda d: _named(d, "treatments", "botox-wrinkle-relaxer")["allowed_roles"].append(
                 "nurse"
             ),
-            r"^spa\.yaml: treatments entry 9 \(botox-wrinkle-relaxer\): allowed_roles: "
+            r"^spa\.yaml: treatments entry 10 \(botox-wrinkle-relaxer\): allowed_roles: "
             r"unknown 'nurse'; expected one of: esthetician, registered-nurse, ",
             id="unknown role",
         ),
@@ -140,7 +165,7 @@ def _named(data: dict, section: str, slug: str) -> dict:
             lambda d: _named(d, "treatments", "restylane-lip-filler")["contraindications"][
                 "relative"
             ].append("bleeding"),
-            r"treatments entry 10 \(restylane-lip-filler\): contraindications: unknown "
+            r"treatments entry 11 \(restylane-lip-filler\): contraindications: unknown "
             r"'bleeding'; expected one of: pregnant-or-breastfeeding, ",
             id="unknown contraindication code",
         ),
@@ -151,7 +176,7 @@ def _named(data: dict, section: str, slug: str) -> dict:
         ),
         pytest.param(
             lambda d: _named(d, "treatments", "sea-salt-glow").update(prize=95),
-            r"treatments entry 4 \(sea-salt-glow\): unknown field 'prize'; the fields are: ",
+            r"treatments entry 5 \(sea-salt-glow\): unknown field 'prize'; the fields are: ",
             id="misspelt field",
         ),
         pytest.param(
@@ -172,6 +197,49 @@ def _named(data: dict, section: str, slug: str) -> dict:
             lambda d: d["agreements"][0].update(physician="maya-chen"),
             r"agreements entry 1: maya-chen is not of a role that may supervise$",
             id="physician who may not supervise",
+        ),
+        pytest.param(
+            lambda d: _named(d, "treatments", "hydrafacial")["needs"].append("laser-room"),
+            r"treatments entry 4 \(hydrafacial\): needs: unknown 'laser-room'; expected one "
+            r"of: treatment-room, wet-room, laser-suite, laser, hydrafacial-machine$",
+            id="unknown need",
+        ),
+        pytest.param(
+            lambda d: _keyed(d, "needs", "laser")["any_of"].append("Laser room"),
+            r"needs entry 4 \(laser\): any_of: unknown 'Laser room'; expected one of: "
+            r"Treatment room 1, ",
+            id="unknown resource",
+        ),
+        pytest.param(
+            lambda d: _keyed(d, "needs", "laser")["any_of"].append("Laser suite"),
+            r"treatments entry 14 \(laser-hair-removal\): needs: a resource is listed by two "
+            r"of its needs$",
+            id="one resource for two needs",
+        ),
+        pytest.param(
+            lambda d: d["resources"][0].update(kind="chair"),
+            r"resources entry 1 \(Treatment room 1\): kind: unknown 'chair'; expected one of: "
+            r"room, device$",
+            id="unknown kind of resource",
+        ),
+        pytest.param(
+            lambda d: d["resources"][5]["out_of_service"][0].update(weekday="Tuesday"),
+            r"resources entry 6 \(Laser and IPL platform\): out_of_service: entry 1: weekday: "
+            r"unknown 'Tuesday'; expected one of: Mon, ",
+            id="unknown weekday",
+        ),
+        pytest.param(
+            lambda d: d["extra_rooms"][0].update(like="Laser and IPL platform"),
+            r"extra_rooms entry 1 \(Laser and IPL platform\): like: unknown 'Laser and IPL "
+            r"platform'; expected one of: Treatment room 1, Treatment room 2, Treatment room 3, "
+            r"Wet room, Laser suite$",
+            id="extra rooms like a device",
+        ),
+        pytest.param(
+            lambda d: d["extra_rooms"][0].update(every_hired=0),
+            r"extra_rooms entry 1 \(Treatment room 1\): every_hired: expected a number from 1 "
+            r"to 1000, like 2 or 1.5, got 0$",
+            id="extra rooms for nobody",
         ),
         pytest.param(
             lambda d: d["staff_users"][1].update(group="front-desk"),
@@ -200,7 +268,7 @@ def test_seed_demo_stops_on_a_malformed_spa_file_before_writing(monkeypatch, tmp
     path = _spa_file(tmp_path, lambda d: _named(d, "treatments", "ipl-photofacial").pop("price"))
     monkeypatch.setattr(catalogue, "spa", lambda: catalogue.load(path))
     with pytest.raises(
-        CommandError, match=r"treatments entry 14 \(ipl-photofacial\): missing field 'price'"
+        CommandError, match=r"treatments entry 15 \(ipl-photofacial\): missing field 'price'"
     ):
         run_seed()
     assert not Treatment.objects.exists()
@@ -394,6 +462,101 @@ def test_agreements_are_accepted_by_the_physicians_own_login(seeded):
     pending = [agreement for agreement in agreements if not agreement.is_accepted]
     assert pending
     assert all(agreement.accepted_by is None for agreement in pending)
+
+
+def test_one_laser_platform_for_the_laser_and_light_treatments_and_their_staff(seeded):
+    laser = Resource.objects.get(name=LASER)
+    assert laser.kind == Resource.Kind.DEVICE
+    lasered = list(Treatment.objects.filter(resource_needs__resources=laser).distinct())
+    assert {treatment.slug for treatment in lasered} >= set(LASERS)
+    assert all(treatment.is_medical for treatment in lasered)
+    # Shared by the practitioners qualified for them, each supervised for them today.
+    staff = users_of([laser])
+    assert len(staff) >= 2
+    today = timezone.localdate()
+    for practitioner in staff:
+        if practitioner.role.can_supervise:
+            continue
+        for treatment in practitioner.qualified_treatments.filter(pk__in=[t.pk for t in lasered]):
+            assert supervising_physician(practitioner=practitioner, treatment=treatment, day=today)
+    # One platform: the two treatments' needs list it alone, in the laser suite.
+    for treatment in lasered:
+        needs = {need.label: list(need.resources.all()) for need in treatment.resource_needs.all()}
+        assert [laser] in needs.values()
+        assert [Resource.objects.get(name="Laser suite")] in needs.values()
+
+
+def test_a_hydrafacial_machine_for_the_hydrafacial(seeded):
+    machine = Resource.objects.get(name=HYDRAFACIAL_MACHINE)
+    assert machine.kind == Resource.Kind.DEVICE
+    hydrafacial = Treatment.objects.get(resource_needs__resources=machine)
+    assert hydrafacial.slug == "hydrafacial" and hydrafacial.kind == Treatment.Kind.DAY_SPA
+    assert hydrafacial.price > 0 and hydrafacial.description and hydrafacial.suitability
+    assert users_of([machine]), "nobody performs the HydraFacial"
+
+
+def test_every_treatment_is_held_in_a_room_and_the_rooms_bind(seeded):
+    for treatment in Treatment.objects.prefetch_related("resource_needs__resources"):
+        kinds = [{r.kind for r in need.resources.all()} for need in treatment.resource_needs.all()]
+        assert kinds.count({Resource.Kind.ROOM}) == 1, treatment.slug
+    for slug in (*INJECTABLES, "signature-hydrating-facial", "swedish-relaxation-massage"):
+        assert Treatment.objects.get(slug=slug).resource_needs.get().label == "a treatment room"
+    # Fewer rooms than the practitioners who could use them at once: the rooms, not only
+    # the people, decide how much can be booked at a busy hour.
+    assert rooms().count() < most_at_once(users_of(rooms()))
+    treatment_rooms = Resource.objects.filter(needs__label="a treatment room").distinct()
+    assert 2 <= treatment_rooms.count() < most_at_once(users_of(treatment_rooms))
+
+
+def test_the_laser_is_out_of_service_one_working_morning_in_the_coming_weeks(seeded):
+    laser = Resource.objects.get(name=LASER)
+    [period] = ResourceOutOfService.objects.filter(resource=laser)
+    now = timezone.now()
+    assert now < period.starts_at < now + datetime.timedelta(days=21)
+    starts, ends = timezone.localtime(period.starts_at), timezone.localtime(period.ends_at)
+    assert starts.date() == ends.date() and ends.hour <= 13 and period.reason
+    staff_at_work = [
+        practitioner
+        for practitioner in users_of([laser])
+        for block in practitioner.working_hours.all()
+        if block.weekday == starts.weekday()
+        and block.starts_at < ends.time()
+        and starts.time() < block.ends_at
+    ]
+    assert staff_at_work, "the maintenance blocks nobody's morning"
+    # The booking page offers no laser time over it, and the rest of the day as usual.
+    treatment = Treatment.objects.get(slug="laser-hair-removal")
+    slots = available_slots(
+        treatment,
+        first_day=starts.date(),
+        days=1,
+        now=now,
+        policy=Policy.from_settings(treatment),
+    )
+    hold = datetime.timedelta(minutes=treatment.buffer_minutes)
+    assert slots
+    assert not [s for s in slots if s.start < period.ends_at and period.starts_at < s.end + hold]
+
+
+def test_the_demo_week_holds_one_room_or_device_per_need(seeded_with_week):
+    assert not overlapping_holds().exists()
+    assert not holds_during_out_of_service().exists()
+    assert assert_one_resource_per_need() > 0
+    for name in (LASER, HYDRAFACIAL_MACHINE, "Wet room", "Treatment room 1"):
+        assert ResourceAllocation.objects.filter(resource__name=name, holds_time=True).exists()
+
+
+def test_a_treatment_without_its_needs_gets_them_again(seeded):
+    ResourceNeed.objects.filter(treatment__slug="hydrafacial").delete()
+    ResourceOutOfService.objects.all().delete()
+
+    run_seed("--no-week")
+
+    needs = ResourceNeed.objects.filter(treatment__slug="hydrafacial")
+    assert [need.label for need in needs] == ["a treatment room", "the HydraFacial machine"]
+    assert [r.name for r in needs[1].resources.all()] == [HYDRAFACIAL_MACHINE]
+    assert ResourceOutOfService.objects.count() == 1
+    assert Resource.objects.count() == len(catalogue.RESOURCES)
 
 
 def test_second_run_changes_nothing(seeded_with_week, settings):

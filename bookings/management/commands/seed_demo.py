@@ -50,9 +50,10 @@ class Command(BaseCommand):
             default=0,
             metavar="M",
             help="Then add M appointments over the past nine and the next three months, "
-            "inside every booking rule (adds practitioners when the demo staff cannot "
-            "hold them all). Past K of them (--staff-for), the rest go further back into "
-            "the past: fully booked days, by the same staff (a million: about eight years).",
+            "inside every booking rule, rooms and devices included (adds practitioners, "
+            "and rooms with them, when the demo staff cannot hold them all). Past K of "
+            "them (--staff-for), the rest go further back into the past: fully booked "
+            "days, by the same staff (a million: about eight years).",
         )
         parser.add_argument(
             "--staff-for",
@@ -132,9 +133,9 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Bulk data: {bulk.clients} clients and {bulk.appointments} appointments "
                 f"({bulk.medical} medical, {bulk.practitioners_used} practitioners, "
-                f"{bulk.practitioners_added} of them added; {bulk.history} in fully booked "
-                f"days of history) from {bulk.first_day} to {bulk.last_day} in "
-                f"{bulk.seconds:.1f} s."
+                f"{bulk.practitioners_added} of them added, {bulk.rooms_added} rooms opened; "
+                f"{bulk.history} in fully booked days of history) from {bulk.first_day} to "
+                f"{bulk.last_day} in {bulk.seconds:.1f} s."
             )
         )
 
