@@ -9,7 +9,7 @@ WEB_CONCURRENCY ?= 2
 PROD_ENV := DEBUG=0 HTTPS_ONLY=1 ALLOWED_HOSTS=spa.example.com SITE_URL=https://spa.example.com \
 	SECRET_KEY=check-only-$$(date +%s)-a-long-random-looking-key-for-deploy-checks-0123456789
 
-.PHONY: run test serve lint fmt check bench audit clean
+.PHONY: run test serve worker lint fmt check bench audit clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 run: $(VENV)/.runtime-installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty
+	@# The worker (mail, texts, reminders) beside the web server; Ctrl-C stops both.
+	@DEBUG=$${DEBUG:-1} $(PY) manage.py qcluster & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-1} $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.dev-installed
@@ -37,6 +40,10 @@ serve: $(VENV)/.runtime-installed
 	DEBUG=0 $(VENV)/bin/gunicorn medspa.wsgi --bind 127.0.0.1:$(PORT) \
 		--workers $(WEB_CONCURRENCY) --access-logfile - --forwarded-allow-ips='127.0.0.1' \
 		--logger-class medspa.log_redaction.RedactingGunicornLogger
+
+# The background worker (django-q2): sends mail and texts, runs the minute schedule.
+worker: $(VENV)/.runtime-installed
+	DEBUG=0 $(PY) manage.py qcluster
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check .

@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "bootstrap",
+    "django_q",
     "treatments",
     "practitioners",
     "bookings",
@@ -270,6 +271,50 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Lumen Med Spa <bookings@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# The background worker (django-q2, database broker: no other server to run). The web
+# process only queues; `manage.py qcluster` (make worker) sends mail and texts and runs
+# the minute schedule (reminders, follow-ups, retries: bookings/tasks.py).
+Q_CLUSTER = {
+    "name": "medspa",
+    "orm": "default",
+    "workers": env_int("WORKER_PROCESSES", 2, minimum=1),
+    # A task may run this long (a mail server answers within EMAIL_TIMEOUT)...
+    "timeout": 60,
+    # ...and is handed out again this long after a worker took it without finishing
+    # (killed): must exceed the timeout. Our outbox rows make a second run harmless.
+    "retry": 90,
+    "max_attempts": 3,
+    "save_limit": 500,
+    "ack_failures": True,
+    "poll": 1,
+    # TASKS_SYNC=1 runs each task in the caller at once (the tests: no worker process).
+    "sync": env_bool("TASKS_SYNC", False),
+    "catch_up": False,
+}
+
+# Text messages: Twilio when all three are set, the console (log) otherwise.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = env_str("TWILIO_FROM")
+if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM:
+    TEXT_BACKEND = "medspa.texts.TwilioBackend"
+else:
+    TEXT_BACKEND = "medspa.texts.ConsoleBackend"
+# What the client agrees to when ticking the booking form's text opt-in; stored with
+# the consent, word for word.
+SMS_CONSENT_WORDING = (
+    "Text me appointment reminders (up to 3 per visit) and let me confirm by reply. "
+    "Message and data rates may apply. Reply STOP to opt out, HELP for help."
+)
+# Reminders (bookings/services/reminders.py), in hours before the visit: a mail with a
+# "Confirm" link, a text only while still unconfirmed, and a same-day text.
+REMINDER_CONFIRM_MAIL_HOURS = env_int("REMINDER_CONFIRM_MAIL_HOURS", 48, minimum=1)
+REMINDER_UNCONFIRMED_TEXT_HOURS = env_int("REMINDER_UNCONFIRMED_TEXT_HOURS", 24, minimum=1)
+REMINDER_SAME_DAY_TEXT_HOURS = env_int("REMINDER_SAME_DAY_TEXT_HOURS", 2, minimum=1)
+# Texts go out only between these hours on the spa's clock (DOMAIN.md).
+TEXT_WINDOW_START_HOUR = env_int("TEXT_WINDOW_START_HOUR", 8, maximum=23)
+TEXT_WINDOW_END_HOUR = env_int("TEXT_WINDOW_END_HOUR", 21, maximum=23)
 
 # Security. HTTPS_ONLY=1 (the default in production) turns on every HTTPS-only
 # protection; HTTPS_ONLY=0 is for a private network or a local check of DEBUG=0.

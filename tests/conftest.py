@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from medspa import texts
 from tests.spa import Spa, build_spa
 
 
@@ -17,6 +18,9 @@ def _fast_and_isolated(settings, tmp_path):
     }
     # Public pages cached by one test must not be served to the next (medspa/page_cache.py).
     cache.clear()
+    # Texts are kept in medspa.texts.outbox, like mail in django.core.mail.outbox.
+    settings.TEXT_BACKEND = "medspa.texts.LocmemBackend"
+    texts.outbox.clear()
 
 
 @pytest.fixture

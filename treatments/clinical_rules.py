@@ -17,6 +17,7 @@ CLINICAL_FIELDS = [
     "consent_text",
     "suitability",
     "charting",
+    "aftercare",
 ]
 NONE = "(none)"
 

@@ -195,6 +195,23 @@ class Treatment(models.Model):
         related_name="treatments",
         verbose_name=_("contraindications"),
     )
+    aftercare = models.TextField(
+        _("aftercare"),
+        blank=True,
+        help_text=_(
+            "Mailed after the visit (for a medical treatment, shown on the client's "
+            "booking page and only linked from the mail)."
+        ),
+    )
+    rebook_after_days = models.PositiveSmallIntegerField(
+        _("suggest booking again after (days)"),
+        null=True,
+        blank=True,
+        help_text=_(
+            'A "time to book again" mail this many days after the visit, unless '
+            "the client has booked since. Empty: none."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1003,7 +1003,7 @@ def _write(
             "source": story.source,
             "client_notes": "",
             "submission_key": None,
-            "reminder_sent_at": placement.start - datetime.timedelta(hours=23)
+            "client_confirmed_at": placement.start - datetime.timedelta(hours=40)
             if happened
             else None,
             "cancelled_at": story.cancelled_at,

@@ -1,6 +1,7 @@
 """The public booking forms. Field names are fixed by CONTRACT.md."""
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator
 
 from bookings.forms.fields import PractitionerField, StartField, no_control_characters, text_field
@@ -43,6 +44,12 @@ class BookingForm(forms.Form):
         max_length=1000,
         validators=[no_control_characters],
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # Never ticked in advance: consent to texts must be the client's own act (TCPA).
+    sms_opt_in = forms.BooleanField(
+        label=settings.SMS_CONSENT_WORDING,
+        required=False,
+        initial=False,
     )
 
     def __init__(

@@ -16,7 +16,13 @@ from bookings.models.clinical import (
     Review,
     TreatmentRecord,
 )
-from bookings.models.messages import OutboundEmail
+from bookings.models.messages import (
+    MailOptOut,
+    OutboundEmail,
+    OutboundText,
+    OutboxMessage,
+    TextOptOut,
+)
 from bookings.models.resources import ResourceAllocation
 
 __all__ = [
@@ -29,7 +35,11 @@ __all__ = [
     "GoodFaithExam",
     "Intake",
     "MedicalAuditLog",
+    "MailOptOut",
     "OutboundEmail",
+    "OutboundText",
+    "OutboxMessage",
+    "TextOptOut",
     "ResourceAllocation",
     "Review",
     "TreatmentRecord",

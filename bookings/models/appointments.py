@@ -113,7 +113,12 @@ class Appointment(models.Model):
     submission_key = models.CharField(
         _("form submission"), max_length=64, unique=True, null=True, blank=True, editable=False
     )
-    reminder_sent_at = models.DateTimeField(_("reminder sent"), null=True, blank=True)
+    # The client said "I'll be there" (the reminder's link or a "C" reply); the
+    # status stays what the spa decided.
+    client_confirmed_at = models.DateTimeField(_("client confirmed"), null=True, blank=True)
+    # Consent to text reminders, with the words the client agreed to.
+    sms_opt_in_at = models.DateTimeField(_("texts agreed"), null=True, blank=True)
+    sms_consent_wording = models.TextField(_("text consent as shown"), blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -200,6 +205,8 @@ class AppointmentEvent(models.Model):
         REVIEWED = "reviewed", _("reviewed")
         NOTICE_WAIVED = "notice_waived", _("short notice allowed")
         EMAIL_PROVEN = "email_proven", _("email proven")
+        CLIENT_CONFIRMED = "client_confirmed", _("client confirmed")
+        TEXTS_STOPPED = "texts_stopped", _("texts stopped")
 
     appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="events")
     user = models.ForeignKey(

@@ -173,7 +173,9 @@ def appointment_reschedule(
         current.practitioner = plan.practitioner
         current.supervising_physician = plan.supervising_physician
         current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
-        current.reminder_sent_at = None
+        # A client who picks the new time online has confirmed it; a move by the desk
+        # is confirmed again through the reminders of the new time.
+        current.client_confirmed_at = now if by_client else None
         if review_again:
             current.status = Appointment.Status.PENDING_REVIEW
             Review.objects.update_or_create(

@@ -10,6 +10,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
@@ -31,6 +32,7 @@ from bookings.services.clients import ClientDetails
 from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, IntakeAnswers, clinical_problems, record_intake
 from bookings.services.locks import lock_schedules, treatment_as_stored
+from bookings.services.reminders import confirm_window
 from medspa.clock import staff_time
 from medspa.phones import INVALID_PHONE, phone_to_e164
 from practitioners.models import Practitioner
@@ -326,6 +328,11 @@ def appointment_book(
                     source=source,
                     client_notes=client.notes.strip(),
                     submission_key=submission_key or None,
+                    # Booked inside the reminder's window: the client chose this time
+                    # just now, so nobody asks them to confirm it.
+                    client_confirmed_at=now if plan.start - now <= confirm_window() else None,
+                    sms_opt_in_at=now if client.sms_opt_in else None,
+                    sms_consent_wording=settings.SMS_CONSENT_WORDING if client.sms_opt_in else "",
                 )
                 appointment.save(force_insert=True)
                 allocations_follow(appointment, plan.resource_ids)

@@ -29,6 +29,8 @@ class ClientDetails:
     email: str
     phone: str
     notes: str = ""
+    # Ticked "text me reminders" (the words agreed to: settings.SMS_CONSENT_WORDING).
+    sms_opt_in: bool = False
 
     @classmethod
     def from_form_data(cls, data: dict) -> "ClientDetails":
@@ -38,6 +40,7 @@ class ClientDetails:
             email=data["email"],
             phone=data["phone"],
             notes=data.get("notes", ""),
+            sms_opt_in=bool(data.get("sms_opt_in")),
         )
 
     @classmethod

@@ -1,17 +1,16 @@
 """Mail to clients, through an outbox in the database.
 
-queue() writes the message in the caller's transaction and sends it after commit,
-so a rolled-back booking sends nothing and a dead mail server loses nothing:
-the row stays queued and `manage.py send_queued_mail` retries it."""
+queue() writes the mail in the caller's transaction and, after commit, hands it to
+the worker (bookings/tasks.py): a rolled-back booking sends nothing, a slow or dead
+mail server never holds up a web request, and a failed send is retried
+(services/outbox.py)."""
 
 import datetime
-import logging
 from enum import StrEnum
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -19,28 +18,10 @@ from django.utils.dateformat import format as date_format
 
 from bookings.models import Appointment, OutboundEmail, Review
 from bookings.selectors.calendar_file import appointment_ics
+from bookings.services import outbox
 from bookings.services.clients import email_proof_token
+from bookings.services.outbox import SEND_EMAIL_TASK, hand_to_worker
 from medspa.clock import client_when, relative_day, spa_local
-
-logger = logging.getLogger(__name__)
-
-
-# Retried for about three days (the delay doubles up to an hour), then given up and
-# left in the admin's outbox list: a weekend outage of the mail server loses nothing.
-MAX_ATTEMPTS = 80
-
-
-MAX_RETRY_DELAY = datetime.timedelta(hours=1)
-
-
-# The first attempt is made right after commit by the process that queued the mail;
-# the retry job leaves the row alone this long. The first attempt starts only while
-# at least FIRST_ATTEMPT_TIME of it is left (a bulk action sends its mails one after
-# another), so the two never both send a mail.
-FIRST_ATTEMPT_GRACE = datetime.timedelta(minutes=10)
-
-
-FIRST_ATTEMPT_TIME = datetime.timedelta(minutes=5)
 
 
 class Kind(StrEnum):
@@ -113,6 +94,8 @@ def _context(appointment: Appointment, kind: Kind, now: datetime.datetime) -> di
         "spa_name": settings.SPA_NAME,
         "spa_phone": settings.SPA_PHONE,
         "manage_url": settings.SITE_URL + appointment.get_absolute_url(),
+        "confirm_url": settings.SITE_URL
+        + reverse("bookings:confirm", kwargs={"token": appointment.token}),
         "site_url": settings.SITE_URL,
         "cancellation_hours": settings.CANCELLATION_NOTICE_HOURS,
         "medical_notice_hours": settings.MEDICAL_MIN_NOTICE_HOURS,
@@ -141,10 +124,14 @@ def _write(email: OutboundEmail, appointment: Appointment, kind: Kind, now: date
 
 
 def queue(
-    appointment: Appointment, kind: Kind, now: datetime.datetime | None = None
+    appointment: Appointment,
+    kind: Kind,
+    now: datetime.datetime | None = None,
+    *,
+    about_start: datetime.datetime | None = None,
 ) -> OutboundEmail | None:
-    """Queue one mail about `appointment` in the current transaction; send after commit.
-    None for a client booked by phone without an email address: nothing to send."""
+    """Queue one mail about `appointment` in the current transaction; the worker sends
+    it after commit. None for a client booked by phone without an email address."""
     if not appointment.client_email:
         return None
     email = OutboundEmail(
@@ -152,20 +139,30 @@ def queue(
         calendar=appointment_ics(appointment) if kind in WITH_CALENDAR else "",
         appointment=appointment,
         kind=str(kind),
-        next_attempt_at=timezone.now() + FIRST_ATTEMPT_GRACE,
+        about_start=about_start,
+        # Its task is queued below; the schedule hands it out again only if that is lost.
+        next_attempt_at=timezone.now() + outbox.LEASE,
     )
     _write(email, appointment, kind, now or timezone.now())
     email.save(force_insert=True)
-    transaction.on_commit(lambda: _first_attempt(email))
+    transaction.on_commit(lambda: hand_to_worker(SEND_EMAIL_TASK, email.pk), robust=True)
     return email
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
+    headers = {}
+    if email.unsubscribe_url:
+        # One click in the mail program unsubscribes (RFC 8058), no page to visit.
+        headers = {
+            "List-Unsubscribe": f"<{email.unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
     message = EmailMultiAlternatives(
         subject=email.subject,
         body=email.body,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
+        headers=headers,
     )
     if email.html_body:
         message.attach_alternative(email.html_body, "text/html")
@@ -174,84 +171,10 @@ def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     return message
 
 
-def _retry_delay(attempts: int) -> datetime.timedelta:
-    """1, 2, 4, 8... minutes between attempts, at most an hour."""
-    return min(datetime.timedelta(minutes=2 ** min(attempts - 1, 10)), MAX_RETRY_DELAY)
-
-
-def _first_attempt(email: OutboundEmail) -> None:
-    """Send a mail just queued, from the row in memory; one UPDATE records the outcome.
-
-    Too late in its grace, the mail is left to the retry job. A process that dies
-    between the mail server accepting the mail and the UPDATE leaves it queued: the
-    retry job sends it again after the grace (at least once, never lost)."""
-    if timezone.now() > email.next_attempt_at - FIRST_ATTEMPT_TIME:
-        return
-    try:
-        _message(email).send()
-    except Exception as error:  # any transport failure: keep the mail, retry later
-        logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
-        OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED).update(
-            attempts=F("attempts") + 1,
-            last_error=str(error)[:1000],
-            next_attempt_at=timezone.now() + _retry_delay(1),
-        )
-        return
-    # Unless the retry job already recorded it.
-    OutboundEmail.objects.filter(pk=email.pk, state=OutboundEmail.State.QUEUED).update(
-        state=OutboundEmail.State.SENT,
-        sent_at=timezone.now(),
-        attempts=F("attempts") + 1,
-        last_error="",
-    )
-
-
-def send_one(email_id: int, now: datetime.datetime) -> bool:
-    """Try to send one queued mail that is due at `now`; on failure keep it queued
-    with a later retry time."""
-    with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True, no_key=True)
-            .filter(pk=email_id, state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now)
-            .first()
-        )
-        if email is None:
-            return False
-        if email.kind == Kind.REMINDER and email.appointment_id is not None:
-            # "Tomorrow" written yesterday would be wrong today, and the change window
-            # may have closed meanwhile.
-            _write(email, email.appointment, Kind.REMINDER, now)
-        email.attempts += 1
-        try:
-            _message(email).send()
-        except Exception as error:  # any transport failure: keep the mail, retry later
-            logger.warning("Mail %s to %s failed: %s", email.pk, email.to, error)
-            email.last_error = str(error)[:1000]
-            if email.attempts >= MAX_ATTEMPTS:
-                email.state = OutboundEmail.State.FAILED
-            else:
-                email.next_attempt_at = timezone.now() + _retry_delay(email.attempts)
-            email.save(
-                update_fields=[*REWRITTEN, "attempts", "last_error", "state", "next_attempt_at"]
-            )
-            return False
-        email.state = OutboundEmail.State.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=[*REWRITTEN, "attempts", "state", "sent_at", "last_error"])
-        return True
-
-
-def send_due(now: datetime.datetime | None = None) -> tuple[int, int]:
-    """Send every queued mail whose retry time has come: (sent, failed)."""
-    now = now or timezone.now()
-    due = OutboundEmail.objects.filter(
-        state=OutboundEmail.State.QUEUED, next_attempt_at__lte=now
-    ).values_list("pk", flat=True)
-    sent = failed = 0
-    for email_id in list(due):
-        if send_one(email_id, now):
-            sent += 1
-        else:
-            failed += 1
-    return sent, failed
+def send_email(email: OutboundEmail, now: datetime.datetime) -> None:
+    """Send one outbox mail (outbox.deliver holds its lock); raises on failure."""
+    if email.kind == Kind.REMINDER and email.appointment_id is not None:
+        # "Tomorrow" written yesterday would be wrong today, and the change window
+        # may have closed meanwhile.
+        _write(email, email.appointment, Kind.REMINDER, now)
+    _message(email).send()

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from bookings.views import public
+from bookings.views import messaging, public
 
 
 class TokenConverter:
@@ -29,4 +29,8 @@ urlpatterns = [
     path("bookings/<token:token>/cancel/", public.cancel, name="cancel"),
     path("bookings/<token:token>/reschedule/", public.reschedule, name="reschedule"),
     path("bookings/<token:token>/calendar.ics", public.calendar_file, name="calendar"),
+    path("bookings/<token:token>/confirm/", messaging.confirm, name="confirm"),
+    # Twilio's webhooks (set in the Twilio console for the sending number).
+    path("sms/inbound/", messaging.text_inbound, name="text_inbound"),
+    path("sms/status/", messaging.text_status, name="text_status"),
 ]

@@ -1,4 +1,6 @@
-"""send_reminders and send_queued_mail: once each, never twice, nothing lost."""
+"""The outbox through the worker's paths: each mail once, never twice, nothing lost.
+
+TASKS_SYNC=1 (pyproject) runs each worker task in the test itself, at commit."""
 
 import datetime
 
@@ -8,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from bookings.models import Appointment, OutboundEmail
+from bookings.services import delivery, outbox
 from bookings.services.appointments import appointment_book
-from bookings.services.messages import send_due, send_one
 from tests.spa import client_details
 
 pytestmark = pytest.mark.django_db
@@ -21,7 +23,7 @@ def book_at(spa, start, email="mia@example.com"):
         practitioner=spa.esthetician,
         start=start,
         client=client_details(email),
-        now=start - datetime.timedelta(days=2),
+        now=start - datetime.timedelta(days=3),
     )
 
 
@@ -45,34 +47,46 @@ def always_open(spa):
     return spa
 
 
-def test_reminders_go_once_for_appointments_in_the_next_day(
+def test_the_confirm_reminder_goes_once_two_days_ahead(
     always_open, capsys, django_capture_on_commit_callbacks
 ):
     spa = always_open
-    soon = book_at(spa, _workday_start(5))
-    later = book_at(spa, _workday_start(40), email="later@example.com")
+    soon = book_at(spa, _workday_start(36))
+    book_at(spa, _workday_start(60), email="later@example.com")  # not yet 48 hours
+    mail.outbox.clear()
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders")
     assert [m.to for m in mail.outbox] == [["mia@example.com"]]
     assert "Reminder" in mail.outbox[0].subject
-    assert "Reminders queued: 1," in capsys.readouterr().out
-    soon.refresh_from_db()
-    later.refresh_from_db()
-    assert soon.reminder_sent_at is not None and later.reminder_sent_at is None
+    assert f"/bookings/{soon.token}/confirm/" in mail.outbox[0].body
+    assert "reminders planned: 1" in capsys.readouterr().out
 
     with django_capture_on_commit_callbacks(execute=True):
         call_command("send_reminders")
+        delivery.run_schedule()
     assert len(mail.outbox) == 1
     assert OutboundEmail.objects.filter(kind="reminder").count() == 1
 
 
-def test_cancelled_appointments_get_no_reminder(always_open):
-    appointment = book_at(always_open, _workday_start(5))
-    Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
-    call_command("send_queued_mail")
+def test_a_cancelled_or_client_confirmed_visit_gets_no_reminder(always_open):
+    cancelled = book_at(always_open, _workday_start(36))
+    confirmed = book_at(always_open, _workday_start(40), email="sure@example.com")
+    Appointment.objects.filter(pk=cancelled.pk).update(status="cancelled")
+    Appointment.objects.filter(pk=confirmed.pk).update(client_confirmed_at=timezone.now())
     mail.outbox.clear()
     call_command("send_reminders")
+    assert mail.outbox == []
+
+
+def test_a_reminder_planned_then_no_longer_wanted_is_skipped_with_its_reason(always_open):
+    appointment = book_at(always_open, _workday_start(36))
+    mail.outbox.clear()
+    [planned] = delivery.reminders.plan_reminders()  # its task not run (no commit here)
+    Appointment.objects.filter(pk=appointment.pk).update(status="cancelled")
+    assert delivery.deliver_email(planned.pk) == "skipped"
+    planned.refresh_from_db()
+    assert planned.last_error == "The appointment is cancelled."
     assert mail.outbox == []
 
 
@@ -82,65 +96,60 @@ def test_queued_mail_is_retried_until_sent(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     with django_capture_on_commit_callbacks(execute=True):
-        book_at(always_open, _workday_start(30))  # sent after commit: the server is down
+        book_at(always_open, _workday_start(20))  # the worker's try fails: server down
     email = OutboundEmail.objects.get()
     assert email.state == "queued" and email.attempts == 1  # kept, not lost
-    assert email.next_attempt_at > timezone.now()
-    call_command("send_queued_mail")  # not due yet
+    assert email.next_attempt_at > timezone.now() and "refused" in email.last_error.lower()
+    call_command("send_reminders")  # not due yet
     assert mail.outbox == []
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     OutboundEmail.objects.update(next_attempt_at=timezone.now())
-    call_command("send_queued_mail")
+    call_command("send_reminders")
     email.refresh_from_db()
-    assert email.state == "sent" and len(mail.outbox) == 1
-    call_command("send_queued_mail")
+    assert email.state == "sent" and email.attempts == 2 and len(mail.outbox) == 1
+    OutboundEmail.objects.update(next_attempt_at=timezone.now())
+    call_command("send_reminders")
     assert len(mail.outbox) == 1
 
 
-def test_mail_sent_after_commit_is_recorded_and_never_sent_again(
+def test_mail_sent_by_the_worker_is_recorded_and_never_sent_again(
     always_open, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        appointment = book_at(always_open, _workday_start(30))
+        appointment = book_at(always_open, _workday_start(20))
     assert [m.to for m in mail.outbox] == [["mia@example.com"]]
     email = OutboundEmail.objects.get(appointment=appointment)
     assert email.state == "sent" and email.attempts == 1 and email.sent_at is not None
     assert email.last_error == ""
-    # The retry job, even once the first attempt's grace is over, leaves it alone.
+    # The schedule and a second task for the same row leave it alone.
     OutboundEmail.objects.update(next_attempt_at=timezone.now())
-    call_command("send_queued_mail")
+    delivery.run_schedule()
+    assert delivery.deliver_email(email.pk) == ""
     assert len(mail.outbox) == 1
 
 
-def test_a_first_attempt_too_late_in_its_grace_leaves_the_mail_to_the_retry_job(
-    always_open, django_capture_on_commit_callbacks, monkeypatch
-):
-    """A long bulk action: by the time this mail's turn comes, the retry job has sent it."""
-    from bookings.services import messages
-
-    with django_capture_on_commit_callbacks(execute=False) as after_commit:
-        book_at(always_open, _workday_start(30))
-    eleven_minutes_later = timezone.now() + datetime.timedelta(minutes=11)
-    assert send_due(now=eleven_minutes_later) == (1, 0)
-    monkeypatch.setattr(messages.timezone, "now", lambda: eleven_minutes_later)
-    for callback in after_commit:
-        callback()
-    assert len(mail.outbox) == 1
-    assert OutboundEmail.objects.get().attempts == 1
-
-
-def test_the_retry_job_checks_again_under_the_row_lock_that_a_mail_is_due(
+def test_the_schedule_hands_a_due_row_out_once_per_lease(
     always_open, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False):
+    with django_capture_on_commit_callbacks(execute=False):  # the booking's task is lost
         book_at(always_open, _workday_start(30))
     email = OutboundEmail.objects.get()
-    # Listed as due at `listed_at`; by the time the row is locked it is not due (a
-    # failed attempt moved it on): nothing is sent.
-    listed_at = timezone.now()
-    OutboundEmail.objects.update(next_attempt_at=listed_at + datetime.timedelta(seconds=30))
-    assert not send_one(email.pk, listed_at)
+    now = email.next_attempt_at
+    assert outbox.hand_out_due(OutboundEmail, now) == [email.pk]
+    assert outbox.hand_out_due(OutboundEmail, now + datetime.timedelta(minutes=1)) == []
+    assert outbox.hand_out_due(OutboundEmail, now + outbox.LEASE) == [email.pk]
     assert mail.outbox == []
+
+
+def test_a_mail_that_finally_fails_stays_failed_with_its_reason(always_open, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
+    book_at(always_open, _workday_start(30))
+    email = OutboundEmail.objects.get()
+    OutboundEmail.objects.update(attempts=outbox.MAX_ATTEMPTS - 1)
+    assert delivery.deliver_email(email.pk) == "failed"
     email.refresh_from_db()
-    assert email.state == "queued" and email.attempts == 0
+    assert email.last_error and email.attempts == outbox.MAX_ATTEMPTS
+    OutboundEmail.objects.update(next_attempt_at=timezone.now())
+    assert delivery.deliver_email(email.pk) == ""

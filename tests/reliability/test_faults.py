@@ -46,11 +46,11 @@ def test_mail_server_down_for_twenty_bookings(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
     OutboundEmail.objects.update(next_attempt_at=timezone.now())
-    call_command("send_queued_mail")
+    call_command("send_reminders")  # the worker's schedule, run here
     first_run = len(mail.outbox)
-    call_command("send_queued_mail")
+    call_command("send_reminders")
     OutboundEmail.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(days=1))
-    call_command("send_queued_mail")
+    call_command("send_reminders")
     duplicates = len(mail.outbox) - first_run
     recipients = sorted(m.to[0] for m in mail.outbox)
     figure(

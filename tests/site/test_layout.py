@@ -24,6 +24,7 @@ LAYERS = {
     "bookings.admin": 5,
     "bookings.urls": 6,
     "bookings.management": 6,
+    "bookings.tasks": 6,
     "bookings.demo": 6,
 }
 # treatments <- practitioners <- bookings (DESIGN.md).

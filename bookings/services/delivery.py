@@ -1,0 +1,71 @@
+"""What the worker runs: send one mail or text, and the minute schedule (plan what has
+come due, hand out retries). bookings/tasks.py calls these and nothing else."""
+
+import datetime
+
+from django.utils import timezone
+
+from bookings.models import OutboundEmail, OutboundText, OutboxMessage
+from bookings.services import outbox, reminders
+from bookings.services.messages import send_email
+from bookings.services.texts import send_text
+
+
+def still_wanted(message: OutboxMessage, now: datetime.datetime) -> str:
+    """Why a queued row should no longer go ("" = send it). Only planned messages
+    (reminders) can lapse; a confirmation or a cancellation notice always goes."""
+    if message.kind in reminders.REMINDER_KINDS:
+        return reminders.skip_reason(message, now)
+    return ""
+
+
+def deliver_email(email_id: int, now: datetime.datetime | None = None) -> str:
+    return outbox.deliver(OutboundEmail, email_id, **_how(OutboundEmail), now=now)
+
+
+def deliver_text(text_id: int, now: datetime.datetime | None = None) -> str:
+    return outbox.deliver(OutboundText, text_id, **_how(OutboundText), now=now)
+
+
+MODELS = ((OutboundEmail, outbox.SEND_EMAIL_TASK), (OutboundText, outbox.SEND_TEXT_TASK))
+
+
+def run_schedule(now: datetime.datetime | None = None) -> dict[str, int]:
+    """The worker's minute: plan the reminders that have come due, then hand every due
+    row (a retry whose back-off has passed, a task lost with a killed worker) to the
+    worker. Safe to run at any time, by any number of processes: each intent is one
+    row, and each row is sent under its lock."""
+    now = now or timezone.now()
+    figures = {"reminders planned": len(reminders.plan_reminders(now))}
+    for model, task in MODELS:
+        due = outbox.hand_out_due(model, now)
+        for message_id in due:
+            outbox.hand_to_worker(task, message_id)
+        figures[f"{model._meta.verbose_name_plural} handed to the worker"] = len(due)
+    return figures
+
+
+def run_schedule_here(now: datetime.datetime | None = None) -> dict[str, int]:
+    """The same schedule, sending in this process (manage.py send_reminders): the
+    reminders it plans, and every row whose time has come. For a spa whose worker is
+    down, or to see at once what would go."""
+    now = now or timezone.now()
+    planned = reminders.plan_reminders(now)
+    figures = {"reminders planned": len(planned)}
+    for model, _task in MODELS:
+        due = set(
+            model.objects.filter(
+                state=OutboxMessage.State.QUEUED, next_attempt_at__lte=now
+            ).values_list("pk", flat=True)
+        )
+        due |= {message.pk for message in planned if isinstance(message, model)}
+        states = [outbox.deliver(model, pk, **_how(model), now=now) for pk in sorted(due)]
+        name = model._meta.verbose_name_plural
+        figures[f"{name} sent"] = states.count(OutboxMessage.State.SENT)
+        figures[f"{name} still queued"] = states.count(OutboxMessage.State.QUEUED)
+    return figures
+
+
+def _how(model: type[OutboxMessage]) -> dict:
+    send = send_email if model is OutboundEmail else send_text
+    return {"send": send, "skip_reason": still_wanted}

@@ -1,0 +1,17 @@
+"""The worker's tasks (django-q2, `manage.py qcluster`): thin functions over the
+services, so that moving to Django's own tasks framework later changes only this file."""
+
+from bookings.services import delivery
+
+
+def send_email(email_id: int) -> str:
+    return delivery.deliver_email(email_id)
+
+
+def send_text(text_id: int) -> str:
+    return delivery.deliver_text(text_id)
+
+
+def run_message_schedule() -> dict[str, int]:
+    """Every minute (the schedule made in bookings/apps.py)."""
+    return delivery.run_schedule()
