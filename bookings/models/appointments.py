@@ -239,6 +239,8 @@ class AppointmentEvent(models.Model):
                         "reviewed",
                         "notice_waived",
                         "email_proven",
+                        "client_confirmed",
+                        "texts_stopped",
                     ]
                 ),
                 name="appointment_event_action_valid",

@@ -81,13 +81,13 @@ def deliver(
         )
         if message is None:
             return ""
-        reason = skip_reason(message, now)
-        if reason:
-            message.state = State.SKIPPED
-            message.last_error = reason
-            message.save(update_fields=["state", "last_error"])
-            return message.state
         try:
+            reason = skip_reason(message, now)
+            if reason:
+                message.state = State.SKIPPED
+                message.last_error = reason
+                message.save(update_fields=["state", "last_error"])
+                return message.state
             send(message, now)
         except NotNow as wait:
             message.next_attempt_at = wait.until
