@@ -1006,6 +1006,8 @@ def _write(
             "client_confirmed_at": placement.start - datetime.timedelta(hours=40)
             if happened
             else None,
+            "sms_opt_in_at": None,
+            "sms_consent_wording": "",
             "cancelled_at": story.cancelled_at,
             "created_at": story.created_at,
             "updated_at": changed,

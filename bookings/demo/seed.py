@@ -21,8 +21,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Max
 from django.db.models.fields.files import FieldFile
-from django.test.utils import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -35,7 +35,7 @@ from bookings.demo.catalogue import (
     TimeOffSpec,
     TreatmentSpec,
 )
-from bookings.models import Appointment, Client
+from bookings.models import Appointment, Client, OutboundEmail, OutboundText
 from practitioners.models import Practitioner, SupervisionAgreement, TimeOff, WorkingHours
 from treatments.images import process_upload
 from treatments.models import (
@@ -66,10 +66,10 @@ SUMMARY_MODELS = (
     Appointment,
 )
 
-# The demo week's clients are not real (example.com): their mail is handed to Django's
-# dummy backend when the seed commits, so a first `make run` does not print a week of
-# mail to the console, nor a staging server mail example.com through its SMTP relay.
-DEMO_MAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+# The demo week's clients are not real (example.com): the mail and texts its bookings
+# queue are marked skipped before the seed commits, so the worker sends none of them (a
+# first `make run` prints no week of mail; a staging server mails nobody at example.com).
+DEMO_NOT_SENT = "Demo data: never sent."
 
 
 @dataclass
@@ -139,12 +139,8 @@ def seed_demo(
         totp_key_hex=totp_key_hex(totp_secret),
         result=SeedResult(),
     )
-    # The mail setting wraps the transaction: the mail is sent when it commits.
-    with (
-        _remove_files_on_failure(run),
-        override_settings(EMAIL_BACKEND=DEMO_MAIL_BACKEND),
-        transaction.atomic(),
-    ):
+    outbox_before = {model: _last_pk(model) for model in (OutboundEmail, OutboundText)}
+    with _remove_files_on_failure(run), transaction.atomic():
         roles = _roles(run.spa)
         groups = set_up_groups(not_granted=run.result.warnings, spa=run.spa)
         contraindications = _seed_contraindications(run)
@@ -155,11 +151,19 @@ def seed_demo(
         _seed_agreements(run, practitioners)
         if with_week:
             run.count(week.seed_week(now=timezone.now(), desk=desk))
+        for model, before in outbox_before.items():
+            model.objects.filter(pk__gt=before, state=model.State.QUEUED).update(
+                state=model.State.SKIPPED, last_error=DEMO_NOT_SENT
+            )
     run.result.totals = {
         model._meta.verbose_name_plural.capitalize(): model.objects.count()
         for model in SUMMARY_MODELS
     }
     return run.result
+
+
+def _last_pk(model) -> int:
+    return model.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
 @contextmanager

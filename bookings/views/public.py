@@ -277,6 +277,7 @@ def manage(request: HttpRequest, appointment: Appointment) -> HttpResponse:
         {
             "appointment": appointment,
             "can_change": appointment_can_change_online(appointment),
+            "can_confirm": appointment.start > timezone.now(),
             "deadline": cancellation_deadline(appointment),
             "history": client_history(appointment),
         },

@@ -180,3 +180,19 @@ def test_a_visit_a_service_refuses_is_left_out_whole(monkeypatch):
     assert len(medical) == planned_waiting
     assert Review.objects.count() == planned_waiting
     assert not OutboundEmail.objects.exclude(appointment__in=appointments).exists()
+
+
+def test_the_demo_weeks_mail_is_never_sent(django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed_at(WEDNESDAY_MORNING)
+    assert OutboundEmail.objects.exists()
+    assert not OutboundEmail.objects.exclude(state="skipped").exists()
+    assert set(OutboundEmail.objects.values_list("last_error", flat=True)) == {
+        "Demo data: never sent."
+    }
+    with time_machine.travel(WEDNESDAY_MORNING, tick=False):
+        call_command("send_reminders", stdout=StringIO())  # the worker's schedule
+    # Reminders planned from now on are for the demo spa's own use: the seed's are not.
+    assert not [m for m in mail.outbox if "Reminder" not in m.subject]

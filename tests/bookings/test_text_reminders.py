@@ -370,3 +370,16 @@ def test_twilio_down_keeps_the_text_for_a_retry(open_all_day, real_twilio):
         call_schedule()
     text.refresh_from_db()
     assert text.state == "sent" and len(real_twilio.requests) == 2
+
+
+def test_the_manage_page_offers_the_confirmation_until_given(client, open_all_day):
+    appointment = book(open_all_day, ny(2027, 6, 9, 14, 0))
+    with time_machine.travel(ny(2027, 6, 7, 15, 0), tick=False):
+        page = client.get(appointment.get_absolute_url())
+        assert b"Confirm I&#x27;ll be there" in page.content or b"Confirm I'll be there" in (
+            page.content
+        )
+        client.post(reverse("bookings:confirm", kwargs={"token": appointment.token}))
+        page = client.get(appointment.get_absolute_url())
+    assert b"You have confirmed you" in page.content
+    assert b"Confirm I" not in page.content

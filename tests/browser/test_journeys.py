@@ -10,6 +10,7 @@ import re
 import pytest
 import time_machine
 
+from bookings.models import Appointment
 from tests.browser.support import (
     DOCTOR_USERNAME,
     FRONT_DESK_USERNAME,
@@ -70,9 +71,15 @@ def test_day_spa_booking_reschedule_and_cancel(visit, browser_spa, viewport):
     client.step("details")
 
     fill_contact(page)
+    # Consent to texts is the client's own act: never ticked for them.
+    texts_ok = page.get_by_label(re.compile("^Text me appointment reminders"))
+    expect(texts_ok).not_to_be_checked()
+    texts_ok.check()
     page.get_by_role("button", name="Book appointment").click()
     expect(page).to_have_url(MANAGE_URL)
     status_is(page, "confirmed")
+    booked = Appointment.objects.latest("created_at")
+    assert booked.sms_opt_in_at is not None and "STOP" in booked.sms_consent_wording
     booked_at = page.locator(".manage__when").inner_text()
     assert time_name.split(" with ")[0] in booked_at
     expect(page.get_by_text("You are booked in.")).to_be_visible()

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from bookings.models import Appointment, MedicalAuditLog
 from bookings.services import messages
-from bookings.services.messages import send_due
+from bookings.services.delivery import run_schedule_here
 from tests.factories import UserFactory
 from tests.security.helpers import botox_post, figure, working_days
 
@@ -57,7 +57,8 @@ def test_marker_never_leaves_the_medical_record(client, spa, settings, caplog, m
     response = client.post(review_url, {"decision": "approve", "note": "ok"})
     locations.append(response.get("Location", ""))
     client.logout()
-    send_due(now=timezone.now() + datetime.timedelta(days=1))  # what commit would have sent
+    # What the worker would have sent by tomorrow.
+    run_schedule_here(now=timezone.now() + datetime.timedelta(days=1))
     client_mail = [m for m in mail.outbox if "ops@example.com" not in m.to]
 
     in_logs = caplog.text.count(MARKER)

@@ -11,7 +11,7 @@ from django.core import mail
 from django.utils.html import escape
 
 from bookings.models import Appointment, Intake, OutboundEmail, TreatmentRecord
-from bookings.services.messages import send_due
+from bookings.services.delivery import run_schedule_here
 from practitioners.models import SupervisionAgreement
 from tests.factories import UserFactory
 from tests.security.helpers import botox_post, figure, front_desk_user, working_days
@@ -204,7 +204,7 @@ def test_payloads_in_every_free_text_field(client, spa, settings):
     found.csv("doctor agreement CSV", client.get(f"/doctor/agreements/{agreement.pk}/export.csv"))
 
     # Mail: each message to its client only, no injected header, no raw HTML.
-    send_due(now=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1))
+    run_schedule_here(now=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1))
     emails = list(OutboundEmail.objects.all())
     for email in emails:
         found.checked += 1
