@@ -90,6 +90,7 @@ def _book_again_due(now: datetime.datetime) -> QuerySet[Appointment] | list[Appo
     intervals = (
         Treatment.objects.active()
         .filter(rebook_after_days__gt=0)
+        .order_by()  # else the default ordering's columns join the DISTINCT
         .values_list("rebook_after_days", flat=True)
         .distinct()
     )

@@ -13,10 +13,14 @@ from django.core import mail, signing
 from django.core.management import call_command
 from django.test import Client as BrowserClient
 
+from bookings.demo import catalogue
 from bookings.models import Appointment, MailOptOut, OutboundEmail
 from bookings.services import delivery, follow_ups
 from bookings.services.mail_opt_out import unsubscribe_url
+from tests.privacy.test_clinical_rules import _post, _url, director  # noqa: F401 (fixture)
+from tests.security.helpers import front_desk_user
 from tests.spa import NOW, TUESDAY, at, book_botox_at, book_facial_at, complete_visit
+from treatments.models import ClinicalRuleChange
 
 pytestmark = pytest.mark.django_db
 
@@ -290,3 +294,33 @@ def test_a_tampered_unsubscribe_link_is_404_and_changes_nothing(clock, client, h
     assert client.post(path, {"List-Unsubscribe": "One-Click"}).status_code == 404
     assert client.get(path).status_code == 404
     assert not MailOptOut.objects.exists()
+
+
+# Where aftercare and the interval come from
+
+
+def test_aftercare_is_the_medical_directors_and_the_interval_the_front_desks(
+    client,
+    spa,
+    director,  # noqa: F811 (the fixture)
+):
+    client.force_login(front_desk_user())
+    page = client.get(_url(spa.botox)).content.decode()
+    assert "After the visit" in page and 'name="rebook_after_days"' in page
+    assert 'name="aftercare"' not in page  # shown read-only
+    _post(client, spa.botox, aftercare="Anything goes.", rebook_after_days="90")
+    spa.botox.refresh_from_db()
+    assert spa.botox.aftercare == "" and spa.botox.rebook_after_days == 90
+
+    client.force_login(director)
+    assert _post(client, spa.botox, aftercare=BOTOX_CARE).status_code == 302
+    spa.botox.refresh_from_db()
+    assert spa.botox.aftercare == BOTOX_CARE
+    assert ClinicalRuleChange.objects.filter(rule="aftercare", new_value=BOTOX_CARE).exists()
+
+
+def test_the_demo_spa_has_aftercare_and_intervals():
+    treatments = {spec.slug: spec for spec in catalogue.spa().treatments}
+    assert treatments["botox-wrinkle-relaxer"].rebook_after_days == 84
+    assert treatments["signature-hydrating-facial"].rebook_after_days == 28
+    assert all(spec.aftercare for spec in treatments.values())
