@@ -120,6 +120,7 @@ class ResourceNeedInline(admin.TabularInline):
 
 
 MEDICAL = gettext_lazy("Medical treatments")
+AFTER_THE_VISIT = gettext_lazy("After the visit")
 
 
 @admin.register(Treatment)
@@ -174,6 +175,9 @@ class TreatmentAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        # Aftercare is a clinical text (CLINICAL_FIELDS) for every treatment, day-spa
+        # ones included; when to suggest booking again is the front office's.
+        (AFTER_THE_VISIT, {"fields": ["aftercare", "rebook_after_days"]}),
     ]
 
     def has_change_permission(self, request, obj=None) -> bool:
@@ -194,9 +198,12 @@ class TreatmentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if may_change_clinical_rules(request.user):
             return self.fieldsets
-        note = gettext_lazy("Clinical rules: only the medical director changes these.")
+        notes = {
+            MEDICAL: gettext_lazy("Clinical rules: only the medical director changes these."),
+            AFTER_THE_VISIT: gettext_lazy("Only the medical director changes the aftercare."),
+        }
         return [
-            (name, {**options, "description": note} if name == MEDICAL else options)
+            (name, {**options, "description": notes[name]} if name in notes else options)
             for name, options in self.fieldsets
         ]
 

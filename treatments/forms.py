@@ -85,6 +85,8 @@ class TreatmentForm(ProcessedImagesFormMixin, forms.ModelForm):
             "requires_consent",
             "consent_text",
             "charting",
+            "aftercare",
+            "rebook_after_days",
         ]
 
     def image_stem(self) -> str:

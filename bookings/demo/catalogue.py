@@ -138,6 +138,10 @@ class TreatmentSpec:
     contraindications: tuple[tuple[str, str], ...] = ()
     # Keys of the needs (rooms and devices) it holds for its whole length.
     needs: tuple[str, ...] = ()
+    # Mailed after the visit (services/follow_ups.py); "" for none.
+    aftercare: str = ""
+    # The "time to book again" mail this many days after a visit; None for none.
+    rebook_after_days: int | None = None
 
     @property
     def is_medical(self) -> bool:
@@ -583,6 +587,7 @@ def _treatments(
         charting=_one_of(Treatment.Charting.values),
         contraindications=rules,
         needs=lambda v: _list(v, _one_of(list(needs))),
+        rebook_after_days=lambda v: _whole(v, 1, 3650),
     )
     for where, spec in treatments:
         listed = [name for key in spec.needs for name in needs[key].any_of]

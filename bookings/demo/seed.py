@@ -348,6 +348,8 @@ def _treatment_fields(
         "requires_consent": bool(spec.consent_text),
         "consent_text": spec.consent_text,
         "charting": spec.charting,
+        "aftercare": spec.aftercare,
+        "rebook_after_days": spec.rebook_after_days,
     }
 
 

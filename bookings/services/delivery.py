@@ -6,16 +6,19 @@ import datetime
 from django.utils import timezone
 
 from bookings.models import OutboundEmail, OutboundText, OutboxMessage
-from bookings.services import outbox, reminders
+from bookings.services import follow_ups, outbox, reminders
 from bookings.services.messages import send_email
 from bookings.services.texts import send_text
 
 
 def still_wanted(message: OutboxMessage, now: datetime.datetime) -> str:
     """Why a queued row should no longer go ("" = send it). Only planned messages
-    (reminders) can lapse; a confirmation or a cancellation notice always goes."""
+    (reminders, follow-ups) can lapse; a confirmation or a cancellation notice always
+    goes."""
     if message.kind in reminders.REMINDER_KINDS:
         return reminders.skip_reason(message, now)
+    if message.kind in follow_ups.FOLLOW_UP_KINDS:
+        return follow_ups.skip_reason(message, now)
     return ""
 
 
@@ -31,12 +34,12 @@ MODELS = ((OutboundEmail, outbox.SEND_EMAIL_TASK), (OutboundText, outbox.SEND_TE
 
 
 def run_schedule(now: datetime.datetime | None = None) -> dict[str, int]:
-    """The worker's minute: plan the reminders that have come due, then hand every due
-    row (a retry whose back-off has passed, a task lost with a killed worker) to the
-    worker. Safe to run at any time, by any number of processes: each intent is one
-    row, and each row is sent under its lock."""
+    """The worker's minute: plan the reminders and follow-ups that have come due, then
+    hand every due row (a retry whose back-off has passed, a task lost with a killed
+    worker) to the worker. Safe to run at any time, by any number of processes: each
+    intent is one row, and each row is sent under its lock."""
     now = now or timezone.now()
-    figures = {"reminders planned": len(reminders.plan_reminders(now))}
+    figures = _plan(now)[1]
     for model, task in MODELS:
         due = outbox.hand_out_due(model, now)
         for message_id in due:
@@ -47,11 +50,10 @@ def run_schedule(now: datetime.datetime | None = None) -> dict[str, int]:
 
 def run_schedule_here(now: datetime.datetime | None = None) -> dict[str, int]:
     """The same schedule, sending in this process (manage.py send_reminders): the
-    reminders it plans, and every row whose time has come. For a spa whose worker is
-    down, or to see at once what would go."""
+    reminders and follow-ups it plans, and every row whose time has come. For a spa
+    whose worker is down, or to see at once what would go."""
     now = now or timezone.now()
-    planned = reminders.plan_reminders(now)
-    figures = {"reminders planned": len(planned)}
+    planned, figures = _plan(now)
     for model, _task in MODELS:
         due = set(
             model.objects.filter(
@@ -64,6 +66,17 @@ def run_schedule_here(now: datetime.datetime | None = None) -> dict[str, int]:
         figures[f"{name} sent"] = states.count(OutboxMessage.State.SENT)
         figures[f"{name} still queued"] = states.count(OutboxMessage.State.QUEUED)
     return figures
+
+
+def _plan(now: datetime.datetime) -> tuple[list[OutboxMessage], dict[str, int]]:
+    """Queue what has come due: the rows, and how many of each sort."""
+    planned_reminders = reminders.plan_reminders(now)
+    planned_follow_ups = follow_ups.plan_follow_ups(now)
+    figures = {
+        "reminders planned": len(planned_reminders),
+        "follow-ups planned": len(planned_follow_ups),
+    }
+    return [*planned_reminders, *planned_follow_ups], figures
 
 
 def _how(model: type[OutboxMessage]) -> dict:

@@ -18,7 +18,7 @@ from django.utils.dateformat import format as date_format
 
 from bookings.models import Appointment, OutboundEmail, Review
 from bookings.selectors.calendar_file import appointment_ics
-from bookings.services import outbox
+from bookings.services import mail_opt_out, outbox
 from bookings.services.clients import email_proof_token
 from bookings.services.outbox import SEND_EMAIL_TASK, hand_to_worker
 from medspa.clock import client_when, relative_day, spa_local
@@ -33,6 +33,9 @@ class Kind(StrEnum):
     RESCHEDULED = "rescheduled"
     REMINDER = "reminder"
     NOT_CLEARED = "not_cleared"
+    # After a completed visit (services/follow_ups.py).
+    AFTERCARE = "aftercare"
+    BOOK_AGAIN = "book_again"
 
 
 SUBJECTS = {
@@ -44,6 +47,9 @@ SUBJECTS = {
     Kind.RESCHEDULED: "Your appointment has moved",
     Kind.REMINDER: "Reminder: your appointment {day}",
     Kind.NOT_CLEARED: "About your visit today",
+    Kind.AFTERCARE: "After your visit",
+    # "your next visit" for a medical treatment, which mail never names.
+    Kind.BOOK_AGAIN: "Time to book your next {next_what}",
 }
 
 
@@ -53,6 +59,8 @@ WITH_CALENDAR = {Kind.CONFIRMED, Kind.APPROVED, Kind.RESCHEDULED, Kind.REMINDER}
 REWRITTEN = ["subject", "body", "html_body"]
 # The first mail of an online booking carries the link that proves its email.
 ASKS_FOR_PROOF = {Kind.CONFIRMED, Kind.REQUEST_RECEIVED}
+# Mail the client may unsubscribe from: not about a visit they booked (MailOptOut).
+UNSUBSCRIBABLE = {Kind.BOOK_AGAIN}
 
 
 def _changes_online_until(
@@ -105,6 +113,29 @@ def _context(appointment: Appointment, kind: Kind, now: datetime.datetime) -> di
         # Only the approval mail says it: no query for every other mail.
         "exam_at_visit": kind == Kind.APPROVED
         and Review.objects.filter(appointment=appointment, exam_at_visit=True).exists(),
+        **_follow_up_context(appointment, kind),
+    }
+
+
+def _follow_up_context(appointment: Appointment, kind: Kind) -> dict[str, object]:
+    """What the aftercare and book-again mail add. A medical treatment's aftercare text
+    stays on the manage page (it would name the treatment); its book-again link is a
+    neutral one that leads to the treatment's booking page, so the address itself
+    names nothing either."""
+    if kind not in (Kind.AFTERCARE, Kind.BOOK_AGAIN):
+        return {}
+    treatment = appointment.treatment
+    if appointment.is_medical:
+        book_path = reverse("bookings:book_again", kwargs={"token": appointment.token})
+    else:
+        book_path = reverse("bookings:book", kwargs={"slug": treatment.slug})
+    return {
+        "aftercare": "" if appointment.is_medical else treatment.aftercare,
+        "next_what": "visit" if appointment.is_medical else treatment.name,
+        "book_url": settings.SITE_URL + book_path,
+        "unsubscribe_url": mail_opt_out.unsubscribe_url(appointment.client_email)
+        if kind in UNSUBSCRIBABLE
+        else "",
     }
 
 
@@ -143,6 +174,8 @@ def queue(
         # Its task is queued below; the schedule hands it out again only if that is lost.
         next_attempt_at=timezone.now() + outbox.LEASE,
     )
+    if kind in UNSUBSCRIBABLE:
+        email.unsubscribe_url = mail_opt_out.unsubscribe_url(appointment.client_email)
     _write(email, appointment, kind, now or timezone.now())
     email.save(force_insert=True)
     transaction.on_commit(lambda: hand_to_worker(SEND_EMAIL_TASK, email.pk), robust=True)

@@ -30,6 +30,9 @@ urlpatterns = [
     path("bookings/<token:token>/reschedule/", public.reschedule, name="reschedule"),
     path("bookings/<token:token>/calendar.ics", public.calendar_file, name="calendar"),
     path("bookings/<token:token>/confirm/", messaging.confirm, name="confirm"),
+    # The book-again mail's links.
+    path("bookings/<token:token>/book-again/", messaging.book_again, name="book_again"),
+    path("mail/unsubscribe/<str:token>/", messaging.mail_unsubscribe, name="mail_unsubscribe"),
     # Twilio's webhooks (set in the Twilio console for the sending number).
     path("sms/inbound/", messaging.text_inbound, name="text_inbound"),
     path("sms/status/", messaging.text_status, name="text_status"),

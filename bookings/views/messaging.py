@@ -1,20 +1,22 @@
-"""Replies to our messages: the reminder's "Confirm" link, and Twilio's webhooks (a
-client's text reply, and delivery reports)."""
+"""Replies to our messages: the reminder's "Confirm" link, the book-again mail's links
+(book, unsubscribe), and Twilio's webhooks (a client's text reply, and delivery
+reports)."""
 
 import functools
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
-from django.shortcuts import render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from twilio.request_validator import RequestValidator
 from twilio.twiml.messaging_response import MessagingResponse
 
 from bookings.models import Appointment
+from bookings.services.mail_opt_out import email_from_token, opt_out, opted_out
 from bookings.services.reminders import client_confirms
 from bookings.services.text_replies import answer_reply, record_delivery
 from bookings.views.public import manage_link
@@ -36,6 +38,36 @@ def confirm(request: HttpRequest, appointment: Appointment) -> HttpResponse:
         and appointment.start > timezone.now(),
     }
     return render(request, "bookings/public/appointment_confirm.html", context)
+
+
+@require_safe
+def book_again(request: HttpRequest, token: str) -> HttpResponse:
+    """The book-again mail's link for a medical treatment: a neutral address in the
+    mail (it is read on shared phones), leading to the treatment's booking page. It
+    outlives the manage link, and shows nothing of the past visit."""
+    appointment = get_object_or_404(Appointment.objects.select_related("treatment"), token=token)
+    return redirect("bookings:book", slug=appointment.treatment.slug)
+
+
+# CSRF protection is for requests that act on a signed-in visitor's cookies; this one
+# uses none. What allows the change is the signed token in the address, which only the
+# mailed address holds and nobody can forge, so a forged cross-site POST could do no
+# more than its sender can do by posting the link itself. Exempt, because the one-click
+# unsubscribe of RFC 8058 is a POST from the mail provider's servers, without cookies
+# or a CSRF token; the page's own button posts the same body. A GET never changes
+# anything (mail scanners open every link), and the page cannot be framed
+# (XFrameOptionsMiddleware), so nobody can trick a click on its button.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def mail_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    email = email_from_token(token)
+    if email is None:
+        raise Http404("Not an unsubscribe link of ours.")
+    if request.method == "POST":
+        opt_out(email)
+    context = {"email": email, "unsubscribed": request.method == "POST" or opted_out(email)}
+    return render(request, "bookings/public/mail_unsubscribe.html", context)
 
 
 def signed_by_twilio(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
