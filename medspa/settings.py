@@ -368,5 +368,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes logs every sign-in at INFO; its warnings (lockouts) are what matter.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # Twilio's client logs each request (number and text) at INFO: client data.
+    "loggers": {"axes": {"level": "WARNING"}, "twilio": {"level": "WARNING"}},
 }
