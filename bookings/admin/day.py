@@ -14,6 +14,7 @@ from django.utils import timezone
 from bookings.availability import Policy, day_bounds
 from bookings.forms.fields import parse_day
 from bookings.models import Appointment, MedicalAuditLog, Review
+from bookings.selectors.client_replies import client_markers
 from bookings.selectors.day_schedule import day_schedule, resource_day_schedule
 from bookings.services.records import log_reads
 from bookings.services.visits import status_change_problem
@@ -143,6 +144,8 @@ class DayViews:
                     cell.check_in_problem = status_change_problem(
                         cell.appointment, "checked_in", now
                     )
+                    # Confirmed by the client or not yet; texts on, or stopped.
+                    cell.markers = client_markers(cell.appointment, now)
                     if not by_resource:  # the phone's list names who, too
                         cell.appointment.practitioner = column
         context = {
