@@ -2,12 +2,14 @@
 phone replied STOP: by practitioner and by room, at a fixed number of queries; and a
 booking by phone records the client's consent to texts only when ticked."""
 
+import io
 import re
 
 import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -202,3 +204,17 @@ def test_a_returning_client_agrees_on_the_phone_too(desk, spa):
     data["start_time"] = "14:00"
     page = desk.post(ADD_URL, data).content.decode()
     assert "No phone on record for this client" in page
+
+
+def test_the_demo_day_shows_each_marker(client, monkeypatch):
+    from bookings.demo import pictures
+
+    monkeypatch.setattr(pictures, "TREATMENT_SIZE", (120, 90))
+    monkeypatch.setattr(pictures, "AVATAR_SIZE", (80, 80))
+    wednesday_morning = timezone.make_aware(timezone.datetime(2027, 6, 9, 9, 40))
+    with time_machine.travel(wednesday_morning, tick=False):
+        call_command("seed_demo", "--allow-production", stdout=io.StringIO())
+        client.force_login(User.objects.get(username="frontdesk"))
+        page = client.get(DAY_URL).content.decode()
+    for kind in ("confirmed", "unconfirmed", "texts-off", "texts-on"):
+        assert f'class="marker marker-{kind}"' in page, kind
