@@ -19,6 +19,7 @@ from bookings.admin.clients import SearchByPhone
 from bookings.admin.day import DayFilter, DayViews
 from bookings.admin.free_times import FreeTimeViews
 from bookings.admin.phone_booking import PhoneBookingViews
+from bookings.admin.replies import ClientRepliesFields
 from bookings.forms.desk import AppointmentAddForm, AppointmentMoveForm, offers_resources
 from bookings.models import Appointment, AppointmentEvent, ResourceAllocation
 from bookings.services.appointment_changes import appointment_cancel, appointment_reschedule
@@ -65,7 +66,14 @@ class AppointmentEventInline(admin.TabularInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone, admin.ModelAdmin):
+class AppointmentAdmin(
+    PhoneBookingViews,
+    FreeTimeViews,
+    DayViews,
+    ClientRepliesFields,
+    SearchByPhone,
+    admin.ModelAdmin,
+):
     list_display = [
         "local_start",
         "client_name",
@@ -107,6 +115,9 @@ class AppointmentAdmin(PhoneBookingViews, FreeTimeViews, DayViews, SearchByPhone
         "supervising_doctor",
         "review_status",
         "client_notes",
+        "client_reply",
+        "text_consent",
+        "messages_about",
     ]
 
     # --- the list -----------------------------------------------------------

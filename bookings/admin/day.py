@@ -2,6 +2,7 @@
 the dashboard."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
@@ -9,11 +10,20 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 
 from bookings.availability import Policy, day_bounds
 from bookings.forms.fields import parse_day
-from bookings.models import Appointment, MedicalAuditLog, Review
+from bookings.models import (
+    Appointment,
+    MedicalAuditLog,
+    OutboundEmail,
+    OutboundText,
+    OutboxMessage,
+    Review,
+)
+from bookings.selectors.client_replies import client_markers
 from bookings.selectors.day_schedule import day_schedule, resource_day_schedule
 from bookings.services.records import log_reads
 from bookings.services.visits import status_change_problem
@@ -104,7 +114,31 @@ def dashboard(request: HttpRequest) -> dict:
         )
         .select_related("practitioner", "physician")
         .order_by("valid_until"),
+        "failed_messages": failed_lately(user, today),
     }
+
+
+FAILED_WITHIN_DAYS = 7
+
+
+def failed_lately(user, today: datetime.date) -> list[tuple[str, int, str]]:
+    """(what, how many, the list of them) for the mail and texts queued in the last
+    week that the worker gave up on, each with its reason in its list; only the lists
+    the user may see."""
+    since = day_bounds(
+        today - datetime.timedelta(days=FAILED_WITHIN_DAYS), today, Policy.from_settings().zone
+    ).start
+    found = []
+    for model, what in ((OutboundEmail, "Mail"), (OutboundText, "Texts")):
+        name = model._meta.model_name
+        if not user.has_perm(f"bookings.view_{name}"):
+            continue
+        count = model.objects.filter(
+            state=OutboxMessage.State.FAILED, created_at__gte=since
+        ).count()
+        query = urlencode({"state__exact": "failed", "created_at__gte": str(since)})
+        found.append((what, count, f"{reverse(f'admin:bookings_{name}_changelist')}?{query}"))
+    return found
 
 
 DAY_CSV_COLUMNS = [
@@ -143,6 +177,8 @@ class DayViews:
                     cell.check_in_problem = status_change_problem(
                         cell.appointment, "checked_in", now
                     )
+                    # Confirmed by the client or not yet; texts on, or stopped.
+                    cell.markers = client_markers(cell.appointment, now)
                     if not by_resource:  # the phone's list names who, too
                         cell.appointment.practitioner = column
         context = {

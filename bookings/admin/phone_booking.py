@@ -19,7 +19,15 @@ from bookings.services.intake import DEFAULT_CONSENT
 from medspa.clock import staff_time
 from medspa.phones import phone_display
 
-CLIENT_FIELDS = ["client_record", "first_name", "last_name", "email", "phone", "notes"]
+CLIENT_FIELDS = [
+    "client_record",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "sms_opt_in",
+    "notes",
+]
 
 
 class PhoneBookingViews:

@@ -38,7 +38,9 @@ from bookings.services.records import (
     chart_cosign,
     chart_write,
 )
+from bookings.services.reminders import client_confirms
 from bookings.services.reviews import review_decide
+from bookings.services.text_replies import stop_texts
 from bookings.services.visits import appointment_set_status
 from practitioners.models import Practitioner
 from treatments.models import Resource, Treatment
@@ -96,6 +98,11 @@ class PlannedVisit:
     story: Story
     by_phone: bool = False  # booked by the front desk for a client on record
     blood_thinners: bool = False  # a flag for the doctor's queue
+    # The day schedule's markers: agreed to text reminders; confirmed by the reminder's
+    # link; replied STOP to a text (every visit booked with that phone shows it).
+    texts: bool = False
+    confirms: bool = False
+    stops_texts: bool = False
 
 
 def _visit(
@@ -123,18 +130,38 @@ PLAN = (
     _visit(-1, "16:00", "elena-petrova", "botox-wrinkle-relaxer", 2, Story.DECLINED),
     _visit(0, "09:00", "maya-chen", "signature-hydrating-facial", 3, Story.TODAY),
     _visit(0, "10:00", "jordan-brooks", "botox-wrinkle-relaxer", 4, Story.TODAY),
-    _visit(0, "11:30", "sofia-alvarez", "superficial-glow-peel", 5, Story.TODAY),
-    _visit(0, "13:00", "priya-raman", "laser-hair-removal", 6, Story.TODAY),
-    _visit(0, "14:30", "elena-petrova", "medium-chemical-peel", 7, Story.TODAY),
-    _visit(0, "16:00", "maya-chen", "detoxifying-seaweed-wrap", 8, Story.TODAY),
+    _visit(
+        0,
+        "11:30",
+        "sofia-alvarez",
+        "superficial-glow-peel",
+        5,
+        Story.TODAY,
+        texts=True,
+        confirms=True,
+    ),
+    _visit(0, "13:00", "priya-raman", "laser-hair-removal", 6, Story.TODAY, texts=True),
+    _visit(0, "14:30", "elena-petrova", "medium-chemical-peel", 7, Story.TODAY, confirms=True),
+    _visit(
+        0,
+        "16:00",
+        "maya-chen",
+        "detoxifying-seaweed-wrap",
+        8,
+        Story.TODAY,
+        texts=True,
+        stops_texts=True,
+    ),
     _visit(0, "17:30", "sofia-alvarez", "express-glow-facial", 9, Story.TODAY, by_phone=True),
     _visit(0, "12:00", None, "express-glow-facial", 1, Story.CHECKED_IN),
     _visit(1, "10:00", "jordan-brooks", "juvederm-cheek-filler", 0, Story.PENDING_REVIEW),
-    _visit(1, "11:00", "maya-chen", "swedish-relaxation-massage", 2, Story.CONFIRMED),
+    _visit(
+        1, "11:00", "maya-chen", "swedish-relaxation-massage", 2, Story.CONFIRMED, confirms=True
+    ),
     _visit(1, "13:00", "marcus-bell", "botox-wrinkle-relaxer", 3, Story.PENDING_REVIEW),
     _visit(1, "15:00", "sofia-alvarez", "signature-hydrating-facial", 4, Story.CANCELLED),
-    _visit(2, "09:30", "priya-raman", "clinical-acne-treatment", 5, Story.CONFIRMED),
-    _visit(2, "10:00", "maya-chen", "hydrafacial", 3, Story.CONFIRMED),
+    _visit(2, "09:30", "priya-raman", "clinical-acne-treatment", 5, Story.CONFIRMED, texts=True),
+    _visit(2, "10:00", "maya-chen", "hydrafacial", 3, Story.CONFIRMED, texts=True, confirms=True),
     _visit(
         2,
         "11:00",
@@ -280,7 +307,9 @@ def _make(
         treatment=treatment,
         practitioner=practitioner,
         start=start,
-        client=ClientDetails(person.first_name, person.last_name, person.email, person.phone),
+        client=ClientDetails(
+            person.first_name, person.last_name, person.email, person.phone, sms_opt_in=plan.texts
+        ),
         intake=_intake(treatment, person, plan) if treatment.is_medical else None,
         consent=ConsentGiven(given=True, user_agent="demo") if treatment.is_medical else None,
         client_record=on_record,
@@ -327,6 +356,7 @@ def _live_through(
             appointment=appointment, by_client=True, now=booked_at + datetime.timedelta(days=2)
         )
         return
+    _reply(appointment, plan, now)
     if story == Story.TODAY:
         story = _as_far_as_the_clock(appointment, now)
     if story in (Story.CHECKED_IN, Story.COMPLETED):
@@ -349,6 +379,16 @@ def _live_through(
             now=appointment.start + NO_SHOW_AFTER,
             by=desk,
         )
+
+
+def _reply(appointment: Appointment, plan: PlannedVisit, now: datetime.datetime) -> None:
+    """The client's answer to the reminders: the confirm link (as the mail two days
+    before went, or now when that is still ahead), or STOP to a text."""
+    if plan.confirms:
+        at = min(now, appointment.start - datetime.timedelta(hours=40))
+        client_confirms(appointment, at, "opened the reminder's confirm link")
+    if plan.stops_texts:
+        stop_texts(appointment.client_phone)
 
 
 def _as_far_as_the_clock(appointment: Appointment, now: datetime.datetime) -> Story:

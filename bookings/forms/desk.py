@@ -6,8 +6,10 @@ save_model() writes it."""
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import replace
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -72,6 +74,13 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
         required=False, help_text="Optional. Without one, no mail is sent: tell them the time."
     )
     phone = PhoneField(required=False)
+    # Never ticked in advance: the client agrees to the words read to them (stored).
+    sms_opt_in = forms.BooleanField(
+        label="Client agrees to text reminders (read them the wording)",
+        required=False,
+        initial=False,
+        help_text=f"Read aloud: “{settings.SMS_CONSENT_WORDING}”",
+    )
     notes = forms.CharField(
         required=False,
         max_length=1000,
@@ -98,7 +107,8 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
     def client_details(self) -> ClientDetails:
         record = self.cleaned_data.get("client_record")
         if record is not None:
-            return ClientDetails.of_record(record, notes=self.cleaned_data.get("notes", ""))
+            on_record = ClientDetails.of_record(record, notes=self.cleaned_data.get("notes", ""))
+            return replace(on_record, sms_opt_in=bool(self.cleaned_data.get("sms_opt_in")))
         return ClientDetails.from_form_data(self.cleaned_data)
 
     def intake_answers(self) -> IntakeAnswers | None:
@@ -126,6 +136,8 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
                     f"{on_record.full_name} is on record with this email: find them under "
                     "“Returning client” above, or check the address.",
                 )
+        elif data.get("sms_opt_in") and not record.phone:
+            self.add_error("sms_opt_in", "No phone on record for this client: no texts.")
         treatment = data.get("treatment")
         if treatment is None or self.start is None or self.errors:
             return data

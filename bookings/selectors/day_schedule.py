@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from bookings.availability import Interval, Policy, block_instants, day_bounds
 from bookings.models import LONGEST_HOLD, Appointment, ResourceAllocation
+from bookings.selectors.client_replies import TEXTS_STOPPED, texts_stopped, with_texts_stopped
 from medspa.clock import clock, spa_local, staff_time
 from practitioners.models import Practitioner, TimeOff
 from treatments.models import Resource, ResourceOutOfService
@@ -38,6 +39,7 @@ class Cell:
     rowspan: int = 1
     appointment: Appointment | None = None
     check_in_problem: str | None = None  # filled by the admin: why not now, if not
+    markers: list = field(default_factory=list)  # filled by the admin: client_markers()
     # By room or device: the end of the cleanup that still holds it, if any; the words
     # of an out-of-service period; the appointment overlaps one.
     held_until: datetime.datetime | None = None
@@ -105,8 +107,9 @@ def day_schedule(
         .order_by("display_order", "display_name", "pk")
     )
     appointments_of: dict[int, list[Appointment]] = defaultdict(list)
+    # Each visit with whether its phone replied STOP (bookings/selectors/client_replies.py).
     for appointment in (
-        on_the_day.filter(practitioner_id__in=ids)
+        with_texts_stopped(on_the_day.filter(practitioner_id__in=ids))
         .select_related("client", "treatment")
         .order_by("start")
     ):
@@ -234,9 +237,12 @@ def resource_day_schedule(
     resources = list(paging.object_list)
     ids = [r.pk for r in resources]
     allocations_of: dict[int, list[ResourceAllocation]] = defaultdict(list)
-    for allocation in held.filter(resource_id__in=ids).select_related(
-        "appointment__treatment", "appointment__practitioner"
+    for allocation in (
+        held.filter(resource_id__in=ids)
+        .select_related("appointment__treatment", "appointment__practitioner")
+        .annotate(stopped=texts_stopped("appointment__client_phone"))
     ):
+        setattr(allocation.appointment, TEXTS_STOPPED, allocation.stopped)
         allocations_of[allocation.resource_id].append(allocation)
     periods_of: dict[int, list[ResourceOutOfService]] = defaultdict(list)
     for period in ResourceOutOfService.objects.filter(

@@ -42,9 +42,10 @@ def answer_reply(phone: str, body: str, now: datetime.datetime) -> str:
     )
 
 
-def stop_texts(phone: str) -> None:
+def stop_texts(phone: str, *, by=None, how: str = "STOP") -> None:
     """No text goes to `phone` from now on: the opt-out is recorded, every queued text
-    to it is dropped, and its upcoming visits' history says so."""
+    to it is dropped, and its upcoming visits' history says so (`by`: the staff member
+    who recorded it, when the client asked on the phone rather than by text)."""
     with transaction.atomic():
         _, created = TextOptOut.objects.get_or_create(phone=phone)
         OutboundText.objects.filter(to=phone, state=OutboxMessage.State.QUEUED).update(
@@ -55,7 +56,7 @@ def stop_texts(phone: str) -> None:
                 client_phone=phone, sms_opt_in_at__isnull=False, status__in=_UPCOMING
             )
             for appointment in upcoming:
-                record_event(appointment, AppointmentEvent.Action.TEXTS_STOPPED, None, "STOP")
+                record_event(appointment, AppointmentEvent.Action.TEXTS_STOPPED, by, how)
 
 
 _UPCOMING = [Appointment.Status.CONFIRMED, Appointment.Status.PENDING_REVIEW]
