@@ -7,7 +7,9 @@ import re
 from gunicorn.glogging import Logger
 
 # Paths whose next segment is a secret token (CONTRACT.md and bookings/urls/).
-TOKEN_PATH = re.compile(r"(/bookings/|/sign-in/|/offers/|/email-proof/)[A-Za-z0-9_:.-]{16,}")
+TOKEN_PATH = re.compile(
+    r"(/bookings/|/sign-in/|/offers/|/email-proof/|/unsubscribe/)[A-Za-z0-9_:.-]{16,}"
+)
 
 
 def redact(text: str) -> str:

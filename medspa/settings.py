@@ -301,10 +301,16 @@ if TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM:
     TEXT_BACKEND = "medspa.texts.TwilioBackend"
 else:
     TEXT_BACKEND = "medspa.texts.ConsoleBackend"
+# Whether the site offers text reminders at all: with Twilio, or in development (the
+# console). A production site without Twilio neither asks for the consent nor "sends"
+# texts to its log.
+TEXTS_ENABLED = env_bool(
+    "TEXTS_ENABLED", bool(TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN and TWILIO_FROM) or DEBUG
+)
 # What the client agrees to when ticking the booking form's text opt-in; stored with
 # the consent, word for word.
 SMS_CONSENT_WORDING = (
-    "Text me appointment reminders (up to 3 per visit) and let me confirm by reply. "
+    "Text me reminders of my appointments and let me confirm by reply. "
     "Message and data rates may apply. Reply STOP to opt out, HELP for help."
 )
 # Reminders (bookings/services/reminders.py), in hours before the visit: a mail with a
@@ -312,6 +318,13 @@ SMS_CONSENT_WORDING = (
 REMINDER_CONFIRM_MAIL_HOURS = env_int("REMINDER_CONFIRM_MAIL_HOURS", 48, minimum=1)
 REMINDER_UNCONFIRMED_TEXT_HOURS = env_int("REMINDER_UNCONFIRMED_TEXT_HOURS", 24, minimum=1)
 REMINDER_SAME_DAY_TEXT_HOURS = env_int("REMINDER_SAME_DAY_TEXT_HOURS", 2, minimum=1)
+if not (
+    REMINDER_CONFIRM_MAIL_HOURS > REMINDER_UNCONFIRMED_TEXT_HOURS > REMINDER_SAME_DAY_TEXT_HOURS
+):
+    raise ImproperlyConfigured(
+        "REMINDER_CONFIRM_MAIL_HOURS > REMINDER_UNCONFIRMED_TEXT_HOURS > "
+        "REMINDER_SAME_DAY_TEXT_HOURS: the mail, then the text, then the same-day text."
+    )
 # Texts go out only between these hours on the spa's clock (DOMAIN.md).
 TEXT_WINDOW_START_HOUR = env_int("TEXT_WINDOW_START_HOUR", 8, maximum=23)
 TEXT_WINDOW_END_HOUR = env_int("TEXT_WINDOW_END_HOUR", 21, maximum=23)

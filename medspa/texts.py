@@ -18,6 +18,11 @@ from twilio.rest import Client
 
 # Twilio's answer to a number that replied STOP to our sender.
 TWILIO_UNSUBSCRIBED = 21610
+# Twilio's answers that no retry can change: this number can't get this text (invalid,
+# not a mobile, unreachable, a region we may not send to, unsubscribed). Any other
+# error (bad credentials, a suspended account, an outage) keeps the text queued, to go
+# once the spa has fixed it.
+TWILIO_REFUSED_FOR_GOOD = {21211, 21408, 21610, 21612, 21614}
 
 
 class TextRefused(Exception):
@@ -71,8 +76,7 @@ class TwilioBackend:
                 to=text.to, from_=settings.TWILIO_FROM, body=text.body, **options
             )
         except TwilioRestException as error:
-            # 4xx: this number or this text will never go; 5xx and 429: try again later.
-            if 400 <= error.status < 500 and error.status != 429:
+            if error.code in TWILIO_REFUSED_FOR_GOOD:
                 raise TextRefused(
                     f"Twilio {error.code}: {error.msg}",
                     opted_out=error.code == TWILIO_UNSUBSCRIBED,

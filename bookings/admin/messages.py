@@ -20,17 +20,34 @@ from bookings.models import (
     TextOptOut,
     normalise_email,
 )
+from bookings.services.messages import Kind
 from bookings.services.text_replies import stop_texts
+from bookings.services.texts import TextKind
 from medspa.clock import staff_time
 from medspa.phones import PhoneField, phone_display
+
+
+class KindFilter(admin.SimpleListFilter):
+    """The kinds we write, from the code: not a DISTINCT over the whole outbox."""
+
+    title = "kind"
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        kinds = TextKind if model_admin.model is OutboundText else Kind
+        return [(str(kind), str(kind).replace("_", " ")) for kind in kinds]
+
+    def queryset(self, request: HttpRequest, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
 
 
 class OutboxAdmin(ReadOnlyAdmin):
     """What a mail list and a text list share: newest first, failed ones one click
     away (the state filter), each with its reason."""
 
-    list_filter = ["state", "kind", "created_at"]
-    ordering = ["-created_at"]
+    list_filter = ["state", KindFilter, "created_at"]
+    # Newest first by the primary key's index (rows are numbered as they are written).
+    ordering = ["-pk"]
     list_per_page = 50
     show_full_result_count = False
 

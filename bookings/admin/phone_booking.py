@@ -4,6 +4,7 @@ says what happens next. The booking itself is appointment_book's, as online."""
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
@@ -92,7 +93,8 @@ class PhoneBookingViews:
 
     def phone_booking_fieldsets(self, request: HttpRequest) -> list:
         when = ["treatment", "practitioner", "start_date", "start_time", "allow_short_notice"]
-        fieldsets = [(None, {"fields": when}), ("Client", {"fields": CLIENT_FIELDS})]
+        client = [f for f in CLIENT_FIELDS if f != "sms_opt_in" or settings.TEXTS_ENABLED]
+        fieldsets = [(None, {"fields": when}), ("Client", {"fields": client})]
         data = request.POST if request.method == "POST" else request.GET
         treatment = treatment_asked_for(data)
         if treatment is not None and treatment.is_medical:

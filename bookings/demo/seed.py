@@ -68,7 +68,8 @@ SUMMARY_MODELS = (
 
 # The demo week's clients are not real (example.com): the mail and texts its bookings
 # queue are marked skipped before the seed commits, so the worker sends none of them (a
-# first `make run` prints no week of mail; a staging server mails nobody at example.com).
+# first `make run` prints no week of confirmations). Reminders and aftercare that the
+# schedule plans afterwards do go, to those example.com addresses: the demo at work.
 DEMO_NOT_SENT = "Demo data: never sent."
 
 

@@ -78,7 +78,6 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
     sms_opt_in = forms.BooleanField(
         label="Client agrees to text reminders (read them the wording)",
         required=False,
-        initial=False,
         help_text=f"Read aloud: “{settings.SMS_CONSENT_WORDING}”",
     )
     notes = forms.CharField(
@@ -94,6 +93,8 @@ class AppointmentAddForm(StartDateAndTime, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
+        if not settings.TEXTS_ENABLED:
+            del self.fields["sms_opt_in"]
         self.chosen_treatment = treatment_asked_for(self.data or self.initial)
         self.intake = None
         if self.chosen_treatment is not None and self.chosen_treatment.is_medical:

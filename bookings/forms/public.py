@@ -60,6 +60,8 @@ class BookingForm(forms.Form):
         self.fields["practitioner"].choices = {str(p.pk): p for p in practitioners}
         if treatment.is_medical:
             self._add_intake_fields()
+        if not settings.TEXTS_ENABLED:
+            del self.fields["sms_opt_in"]
 
     def _add_intake_fields(self) -> None:
         self.intake = IntakeQuestions(self, self.treatment, every_answer_required=False)

@@ -37,8 +37,11 @@ class OutboxMessage(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    # When the schedule next hands it to a worker (a retry's back-off).
+    # Not sent before this (a retry's back-off, a text waiting for text hours).
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # A worker's task for it is pending until then; after it, the schedule hands the
+    # row out again (the task was lost with a killed worker).
+    leased_until = models.DateTimeField(_("handed to the worker until"), null=True, blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 

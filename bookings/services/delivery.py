@@ -2,6 +2,7 @@
 come due, hand out retries). bookings/tasks.py calls these and nothing else."""
 
 import datetime
+import logging
 
 from django.utils import timezone
 
@@ -9,6 +10,8 @@ from bookings.models import OutboundEmail, OutboundText, OutboxMessage
 from bookings.services import follow_ups, outbox, reminders
 from bookings.services.messages import send_email
 from bookings.services.texts import send_text
+
+logger = logging.getLogger(__name__)
 
 
 def still_wanted(message: OutboxMessage, now: datetime.datetime) -> str:
@@ -39,12 +42,14 @@ def run_schedule(now: datetime.datetime | None = None) -> dict[str, int]:
     worker) to the worker. Safe to run at any time, by any number of processes: each
     intent is one row, and each row is sent under its lock."""
     now = now or timezone.now()
-    figures = _plan(now)[1]
+    figures = {}
+    # Retries first: a planner that fails must not hold up what is already queued.
     for model, task in MODELS:
         due = outbox.hand_out_due(model, now)
         for message_id in due:
             outbox.hand_to_worker(task, message_id)
         figures[f"{model._meta.verbose_name_plural} handed to the worker"] = len(due)
+    figures.update(_plan(now)[1])
     return figures
 
 
@@ -70,13 +75,19 @@ def run_schedule_here(now: datetime.datetime | None = None) -> dict[str, int]:
 
 def _plan(now: datetime.datetime) -> tuple[list[OutboxMessage], dict[str, int]]:
     """Queue what has come due: the rows, and how many of each sort."""
-    planned_reminders = reminders.plan_reminders(now)
-    planned_follow_ups = follow_ups.plan_follow_ups(now)
-    figures = {
-        "reminders planned": len(planned_reminders),
-        "follow-ups planned": len(planned_follow_ups),
-    }
-    return [*planned_reminders, *planned_follow_ups], figures
+    planned, figures = [], {}
+    for name, plan in (
+        ("reminders", reminders.plan_reminders),
+        ("follow-ups", follow_ups.plan_follow_ups),
+    ):
+        try:
+            rows = plan(now)
+        except Exception:  # logged; the next minute tries again, the other planner goes on
+            logger.exception("Planning %s failed", name)
+            rows = []
+        planned += rows
+        figures[f"{name} planned"] = len(rows)
+    return planned, figures
 
 
 def _how(model: type[OutboxMessage]) -> dict:

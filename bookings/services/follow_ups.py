@@ -14,6 +14,7 @@ mail every client the spa ever had.
 """
 
 import datetime
+import logging
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -25,6 +26,7 @@ from bookings.services import messages
 from bookings.services.mail_opt_out import opted_out
 from treatments.models import Treatment
 
+logger = logging.getLogger(__name__)
 Status = Appointment.Status
 AFTERCARE = str(messages.Kind.AFTERCARE)
 BOOK_AGAIN = str(messages.Kind.BOOK_AGAIN)
@@ -143,6 +145,9 @@ def _queue(
         with transaction.atomic():
             email = messages.queue(appointment, kind, now, about_start=appointment.start)
     except IntegrityError:  # planned meanwhile by another run (one row per intent)
+        return []
+    except Exception:  # one visit's mail must not stop everyone else's
+        logger.exception("Follow-up %s for appointment %s not planned", kind, appointment.pk)
         return []
     return [email] if email else []
 

@@ -171,8 +171,8 @@ def queue(
         appointment=appointment,
         kind=str(kind),
         about_start=about_start,
-        # Its task is queued below; the schedule hands it out again only if that is lost.
-        next_attempt_at=timezone.now() + outbox.LEASE,
+        # Its task is queued at commit; the schedule hands it out again only if lost.
+        **outbox.new_row_times(),
     )
     if kind in UNSUBSCRIBABLE:
         email.unsubscribe_url = mail_opt_out.unsubscribe_url(appointment.client_email)

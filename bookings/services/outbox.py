@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -27,8 +28,8 @@ logger = logging.getLogger(__name__)
 # weekend outage of the mail server or of Twilio loses nothing.
 MAX_ATTEMPTS = 80
 MAX_RETRY_DELAY = datetime.timedelta(hours=1)
-# The schedule hands a due row to a worker, then leaves it alone this long: its task
-# is queued. A task lost with a killed worker is handed out again after it.
+# A row handed to the worker (its task queued) is left to that task this long; a task
+# lost with a killed worker is handed out again after it.
 LEASE = datetime.timedelta(minutes=3)
 
 State = OutboxMessage.State
@@ -73,10 +74,12 @@ def deliver(
     holds it or it is no longer queued)."""
     now = now or timezone.now()
     with transaction.atomic():
+        # Not before its back-off: a second task for the same row (the schedule's, a
+        # redelivered one) finds nothing to do and counts no attempt.
         message = (
             model.objects.select_for_update(skip_locked=True, no_key=True, of=("self",))
             .select_related("appointment")
-            .filter(pk=message_id, state=State.QUEUED)
+            .filter(pk=message_id, state=State.QUEUED, next_attempt_at__lte=now)
             .first()
         )
         if message is None:
@@ -90,8 +93,8 @@ def deliver(
                 return message.state
             send(message, now)
         except NotNow as wait:
-            message.next_attempt_at = wait.until
-            message.save(update_fields=["next_attempt_at"])
+            message.next_attempt_at, message.leased_until = wait.until, None
+            message.save(update_fields=["next_attempt_at", "leased_until"])
             return message.state
         except TextRefused as error:
             message.attempts += 1
@@ -99,12 +102,14 @@ def deliver(
             message.last_error = str(error)[:1000]
         except Exception as error:  # any transport failure: keep it, try again later
             message.attempts += 1
-            logger.warning("%s %s to %s failed: %s", model.__name__, message.pk, message.to, error)
+            # The row's id only: the error's text may repeat the address.
+            logger.warning("%s %s failed: %s", model.__name__, message.pk, type(error).__name__)
             message.last_error = str(error)[:1000] or type(error).__name__
             if message.attempts >= MAX_ATTEMPTS:
                 message.state = State.FAILED
             else:
                 message.next_attempt_at = timezone.now() + retry_delay(message.attempts)
+                message.leased_until = None  # the schedule hands it out after the back-off
         else:
             message.attempts += 1
             message.state = State.SENT
@@ -115,13 +120,21 @@ def deliver(
 
 
 def hand_out_due(model: type[OutboxMessage], now: datetime.datetime) -> list[int]:
-    """The queued rows whose time has come, each leased to the caller for LEASE."""
+    """The queued rows whose time has come and that no pending task holds, each leased
+    to the caller for LEASE."""
     with transaction.atomic():
         due = list(
             model.objects.select_for_update(skip_locked=True, no_key=True)
             .filter(state=State.QUEUED, next_attempt_at__lte=now)
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
             .order_by("next_attempt_at")
             .values_list("pk", flat=True)[:500]
         )
-        model.objects.filter(pk__in=due).update(next_attempt_at=now + LEASE)
+        model.objects.filter(pk__in=due).update(leased_until=now + LEASE)
     return due
+
+
+def new_row_times() -> dict[str, datetime.datetime]:
+    """A row written now: due at once, and its task (queued at commit) holds it."""
+    now = timezone.now()
+    return {"next_attempt_at": now, "leased_until": now + LEASE}

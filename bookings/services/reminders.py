@@ -1,7 +1,8 @@
 """Reminders: when each goes, and whether it is still wanted when its turn comes.
 
 What cuts no-shows (DOMAIN.md), each a setting:
-- a mail with a "Confirm" link REMINDER_CONFIRM_MAIL_HOURS (48) ahead;
+- a mail REMINDER_CONFIRM_MAIL_HOURS (48) ahead, with a "Confirm" link while the
+  client hasn't confirmed (for a booking made inside those hours: the day before);
 - a text REMINDER_UNCONFIRMED_TEXT_HOURS (24) ahead, only while still unconfirmed;
 - a same-day text REMINDER_SAME_DAY_TEXT_HOURS (2) ahead.
 
@@ -12,6 +13,7 @@ outbox row per appointment, kind and visit time, so planning twice sends once.
 """
 
 import datetime
+import logging
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -30,9 +32,13 @@ from bookings.services.outbox import NotNow
 from bookings.services.texts import TextKind, opted_out, queue_text
 from medspa.clock import spa_local
 
+logger = logging.getLogger(__name__)
 REMINDER_KINDS = {str(messages.Kind.REMINDER), *(str(kind) for kind in TextKind)}
-# Reminders that ask for a confirmation: pointless once the client confirmed.
-ASK_TO_CONFIRM = {str(messages.Kind.REMINDER), str(TextKind.UNCONFIRMED)}
+# A reminder that asks for a confirmation: pointless once the client confirmed.
+ASK_TO_CONFIRM = {str(TextKind.UNCONFIRMED)}
+# A text due after text hours goes this long before they end, so that the minute
+# schedule and the worker have sent it before the window closes.
+LAST_CALL = datetime.timedelta(minutes=15)
 
 
 def _hours(name: str) -> datetime.timedelta:
@@ -54,24 +60,23 @@ def text_hours_open(moment: datetime.datetime) -> tuple[datetime.datetime, datet
 
 def text_moment(moment: datetime.datetime, start: datetime.datetime) -> datetime.datetime:
     """`moment` moved into the hours texts may go: before opening it goes at opening
-    (or at the previous evening's close, if the visit starts before opening); after
-    closing it goes at closing."""
+    (or the evening before, if the visit starts before opening); after closing, it
+    goes shortly before closing (LAST_CALL)."""
     opens, closes = text_hours_open(moment)
     if spa_local(moment) < opens:
         if opens < start:
             return opens
         _, closed_before = text_hours_open(opens - datetime.timedelta(days=1))
-        return closed_before
-    if spa_local(moment) > closes:
-        return closes
+        return closed_before - LAST_CALL
+    if spa_local(moment) > closes - LAST_CALL:
+        return closes - LAST_CALL
     return moment
 
 
 def reminder_moments(appointment: Appointment) -> dict[str, datetime.datetime]:
-    """When each reminder of this appointment is due."""
+    """When each text of this appointment is due."""
     start = appointment.start
     return {
-        str(messages.Kind.REMINDER): start - confirm_window(),
         str(TextKind.UNCONFIRMED): text_moment(
             start - _hours("REMINDER_UNCONFIRMED_TEXT_HOURS"), start
         ),
@@ -79,25 +84,43 @@ def reminder_moments(appointment: Appointment) -> dict[str, datetime.datetime]:
     }
 
 
+def mail_moment(appointment: Appointment) -> datetime.datetime | None:
+    """When the reminder mail is due: 48 hours ahead; for a booking made after that,
+    the day before (24 hours); none for a booking made later still (its confirmation
+    mail was the reminder)."""
+    for setting in ("REMINDER_CONFIRM_MAIL_HOURS", "REMINDER_UNCONFIRMED_TEXT_HOURS"):
+        moment = appointment.start - _hours(setting)
+        if appointment.created_at <= moment:
+            return moment
+    return None
+
+
+def texts_wanted(appointment: Appointment) -> bool:
+    """The spa sends texts, and this client agreed to them for this visit."""
+    return (
+        settings.TEXTS_ENABLED
+        and appointment.sms_opt_in_at is not None
+        and bool(appointment.client_phone)
+    )
+
+
 def due_reminders(appointment: Appointment, now: datetime.datetime) -> list[str]:
     """The kinds whose moment has come and that this appointment should get now."""
     moments = reminder_moments(appointment)
-    due = []
+    text, same_day = moments[str(TextKind.UNCONFIRMED)], moments[str(TextKind.SAME_DAY)]
     unconfirmed = appointment.client_confirmed_at is None
-    texts = appointment.sms_opt_in_at is not None and bool(appointment.client_phone)
-    mail, text, same_day = (
-        moments[str(messages.Kind.REMINDER)],
-        moments[str(TextKind.UNCONFIRMED)],
-        moments[str(TextKind.SAME_DAY)],
-    )
-    # The mail makes way for the text at the text's hour (before text hours move it).
-    mail_until = appointment.start - _hours("REMINDER_UNCONFIRMED_TEXT_HOURS")
-    if unconfirmed and appointment.client_email and mail <= now < mail_until:
+    texts = texts_wanted(appointment)
+    due = []
+    mail = mail_moment(appointment)
+    # The "please confirm" text, once due, takes over from the mail; without it the
+    # mail may go (late, after a worker outage) until the visit.
+    mail_until = text if texts and unconfirmed else appointment.start
+    if appointment.client_email and mail is not None and mail <= now < mail_until:
         due.append(str(messages.Kind.REMINDER))
-    if unconfirmed and texts and text <= now < same_day:
+    if texts and unconfirmed and appointment.created_at <= text <= now < same_day:
         due.append(str(TextKind.UNCONFIRMED))
     # Booked after that moment: the booking itself was the reminder.
-    if texts and same_day <= now and appointment.created_at <= same_day:
+    if texts and appointment.created_at <= same_day <= now:
         due.append(str(TextKind.SAME_DAY))
     return due
 
@@ -141,6 +164,9 @@ def _queue_reminder(
             return [queue_text(appointment, TextKind(kind), now, about_start=appointment.start)]
     except IntegrityError:  # planned meanwhile by another run (one row per intent)
         return []
+    except Exception:  # one visit's reminder must not stop everyone else's
+        logger.exception("Reminder %s for appointment %s not planned", kind, appointment.pk)
+        return []
 
 
 def skip_reason(message: OutboxMessage, now: datetime.datetime) -> str:
@@ -158,6 +184,8 @@ def skip_reason(message: OutboxMessage, now: datetime.datetime) -> str:
     if message.kind in ASK_TO_CONFIRM and appointment.client_confirmed_at is not None:
         return "The client confirmed."
     if isinstance(message, OutboundText):
+        if not settings.TEXTS_ENABLED:
+            return "Texts are turned off."
         if opted_out(message.to):
             return "The number opted out (STOP)."
         if appointment.sms_opt_in_at is None:

@@ -22,7 +22,8 @@ def answer_reply(phone: str, body: str, now: datetime.datetime) -> str:
     STOP and START the provider sends the carriers' standard answer itself)."""
     word = body.strip().upper().rstrip(".!")
     if word in STOP_WORDS:
-        stop_texts(phone)
+        # The word as sent: a "CANCEL" may have meant the visit, which the desk can ask.
+        stop_texts(phone, how=f'replied "{word}" by text')
         return ""
     if word in START_WORDS:
         TextOptOut.objects.filter(phone=phone).delete()
@@ -74,17 +75,30 @@ def _next_visit(phone: str, now: datetime.datetime) -> Appointment | None:
     )
 
 
-def record_delivery(provider_id: str, status: str, error_code: str) -> bool:
+# Twilio's delivery statuses, in the order they happen; reports may arrive out of order.
+DELIVERY_ORDER = ["accepted", "queued", "sending", "sent", "delivered", "undelivered", "failed"]
+FINAL = {"delivered", "undelivered", "failed"}
+
+
+def record_delivery(text_id: str, provider_id: str, status: str, error_code: str) -> bool:
     """The provider's delivery report: a failed or undelivered text is marked failed
     with its reason, for the front desk to see. False for an unknown message."""
-    text = OutboundText.objects.filter(provider_id=provider_id).first()
-    if text is None or not provider_id:
+    if not text_id.isdigit() or not provider_id:
         return False
-    text.delivery_status = status[:20]
-    fields = ["delivery_status"]
-    if status in ("failed", "undelivered"):
-        text.state = OutboxMessage.State.FAILED
-        text.last_error = f"Twilio reported the text {status} (error {error_code or 'none'})."
-        fields += ["state", "last_error"]
-    text.save(update_fields=fields)
+    with transaction.atomic():
+        # Waits for the sending transaction, should the report beat its commit.
+        text = OutboundText.objects.select_for_update().filter(pk=int(text_id)).first()
+        if text is None or text.provider_id not in ("", provider_id):
+            return False
+        if text.delivery_status in FINAL or status not in DELIVERY_ORDER:
+            return True  # a late, older report: the newer one stands
+        text.delivery_status = status
+        fields = ["delivery_status"]
+        if status in ("failed", "undelivered"):
+            text.state = OutboxMessage.State.FAILED
+            text.last_error = (
+                f"Twilio reported the text {status} (error {error_code[:10] or 'none'})."
+            )
+            fields += ["state", "last_error"]
+        text.save(update_fields=fields)
     return True

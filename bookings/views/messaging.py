@@ -81,7 +81,10 @@ def signed_by_twilio(view: Callable[[HttpRequest], HttpResponse]) -> Callable:
         if not settings.TWILIO_AUTH_TOKEN or not signature:
             return HttpResponseForbidden("Unsigned request.")
         url = settings.SITE_URL + request.get_full_path()
-        params = {key: request.POST.get(key) for key in request.POST}
+        # Every value of a repeated field, as Twilio signed them.
+        params = {
+            key: values if len(values) > 1 else values[0] for key, values in request.POST.lists()
+        }
         if not RequestValidator(settings.TWILIO_AUTH_TOKEN).validate(url, params, signature):
             return HttpResponseForbidden("Bad signature.")
         return view(request)
@@ -103,6 +106,7 @@ def text_inbound(request: HttpRequest) -> HttpResponse:
 @signed_by_twilio
 def text_status(request: HttpRequest) -> HttpResponse:
     record_delivery(
+        request.GET.get("text", ""),
         request.POST.get("MessageSid", ""),
         request.POST.get("MessageStatus", ""),
         request.POST.get("ErrorCode", ""),

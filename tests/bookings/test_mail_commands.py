@@ -5,6 +5,7 @@ TASKS_SYNC=1 (pyproject) runs each worker task in the test itself, at commit."""
 import datetime
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -17,14 +18,18 @@ from tests.spa import client_details
 pytestmark = pytest.mark.django_db
 
 
-def book_at(spa, start, email="mia@example.com"):
-    return appointment_book(
-        treatment=spa.facial,
-        practitioner=spa.esthetician,
-        start=start,
-        client=client_details(email),
-        now=start - datetime.timedelta(days=3),
-    )
+def book_at(spa, start, email="mia@example.com", *, confirmation_sent=True):
+    """Booked online three days before; its confirmation mail went then (unless not)."""
+    with time_machine.travel(start - datetime.timedelta(days=3), tick=False):
+        appointment = appointment_book(
+            treatment=spa.facial,
+            practitioner=spa.esthetician,
+            start=start,
+            client=client_details(email),
+        )
+    if confirmation_sent:
+        OutboundEmail.objects.filter(appointment=appointment).update(state="sent")
+    return appointment
 
 
 def _workday_start(hours_ahead: float) -> datetime.datetime:
@@ -96,34 +101,38 @@ def test_queued_mail_is_retried_until_sent(
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
     with django_capture_on_commit_callbacks(execute=True):
-        book_at(always_open, _workday_start(20))  # the worker's try fails: server down
-    email = OutboundEmail.objects.get()
+        appointment = book_at(always_open, _workday_start(20), confirmation_sent=False)
+    email = OutboundEmail.objects.get(appointment=appointment, kind="confirmed")
     assert email.state == "queued" and email.attempts == 1  # kept, not lost
     assert email.next_attempt_at > timezone.now() and "refused" in email.last_error.lower()
-    call_command("send_reminders")  # not due yet
-    assert mail.outbox == []
+    assert delivery.deliver_email(email.pk) == ""  # not before its back-off
+    call_command("send_reminders")
+    email.refresh_from_db()
+    assert email.attempts == 1 and mail.outbox == []
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     OutboundEmail.objects.update(next_attempt_at=timezone.now())
     call_command("send_reminders")
     email.refresh_from_db()
-    assert email.state == "sent" and email.attempts == 2 and len(mail.outbox) == 1
+    assert email.state == "sent" and email.attempts == 2
+    assert [m.subject for m in mail.outbox].count(email.subject) == 1
+    sent = len(mail.outbox)
     OutboundEmail.objects.update(next_attempt_at=timezone.now())
     call_command("send_reminders")
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == sent
 
 
 def test_mail_sent_by_the_worker_is_recorded_and_never_sent_again(
     always_open, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        appointment = book_at(always_open, _workday_start(20))
+        appointment = book_at(always_open, _workday_start(20), confirmation_sent=False)
     assert [m.to for m in mail.outbox] == [["mia@example.com"]]
     email = OutboundEmail.objects.get(appointment=appointment)
     assert email.state == "sent" and email.attempts == 1 and email.sent_at is not None
     assert email.last_error == ""
     # The schedule and a second task for the same row leave it alone.
-    OutboundEmail.objects.update(next_attempt_at=timezone.now())
+    OutboundEmail.objects.update(next_attempt_at=timezone.now(), leased_until=None)
     delivery.run_schedule()
     assert delivery.deliver_email(email.pk) == ""
     assert len(mail.outbox) == 1
@@ -133,19 +142,22 @@ def test_the_schedule_hands_a_due_row_out_once_per_lease(
     always_open, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=False):  # the booking's task is lost
-        book_at(always_open, _workday_start(30))
+        book_at(always_open, _workday_start(20), confirmation_sent=False)
     email = OutboundEmail.objects.get()
-    now = email.next_attempt_at
-    assert outbox.hand_out_due(OutboundEmail, now) == [email.pk]
-    assert outbox.hand_out_due(OutboundEmail, now + datetime.timedelta(minutes=1)) == []
-    assert outbox.hand_out_due(OutboundEmail, now + outbox.LEASE) == [email.pk]
+    # Its own task holds it until the lease ends; then the schedule hands it out, once
+    # per lease.
+    then = email.leased_until
+    assert outbox.hand_out_due(OutboundEmail, then - datetime.timedelta(minutes=1)) == []
+    assert outbox.hand_out_due(OutboundEmail, then) == [email.pk]
+    assert outbox.hand_out_due(OutboundEmail, then + datetime.timedelta(minutes=1)) == []
+    assert outbox.hand_out_due(OutboundEmail, then + outbox.LEASE) == [email.pk]
     assert mail.outbox == []
 
 
 def test_a_mail_that_finally_fails_stays_failed_with_its_reason(always_open, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2
-    book_at(always_open, _workday_start(30))
+    book_at(always_open, _workday_start(20), confirmation_sent=False)
     email = OutboundEmail.objects.get()
     OutboundEmail.objects.update(attempts=outbox.MAX_ATTEMPTS - 1)
     assert delivery.deliver_email(email.pk) == "failed"

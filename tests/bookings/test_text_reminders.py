@@ -17,7 +17,13 @@ from twilio.http import HttpClient
 from twilio.http.response import Response
 from twilio.request_validator import RequestValidator
 
-from bookings.models import Appointment, AppointmentEvent, OutboundText, TextOptOut
+from bookings.models import (
+    Appointment,
+    AppointmentEvent,
+    OutboundEmail,
+    OutboundText,
+    TextOptOut,
+)
 from bookings.services import delivery
 from bookings.services.appointments import appointment_book
 from bookings.services.clients import ClientDetails
@@ -74,8 +80,10 @@ def planned_at(moment) -> list[str]:
     ("moment", "start", "goes_at"),
     [
         (ny(2027, 6, 8, 7, 0), ny(2027, 6, 8, 9, 0), ny(2027, 6, 8, 8, 0)),  # before 8 am
-        (ny(2027, 6, 7, 22, 30), ny(2027, 6, 8, 22, 30), ny(2027, 6, 7, 21, 0)),  # after 9 pm
-        (ny(2027, 6, 8, 5, 30), ny(2027, 6, 8, 7, 30), ny(2027, 6, 7, 21, 0)),  # visit before 8
+        # After 9 pm, or for a visit before 8: shortly before 9 pm, to have gone by then.
+        (ny(2027, 6, 7, 22, 30), ny(2027, 6, 8, 22, 30), ny(2027, 6, 7, 20, 45)),
+        (ny(2027, 6, 8, 5, 30), ny(2027, 6, 8, 7, 30), ny(2027, 6, 7, 20, 45)),
+        (ny(2027, 6, 8, 6, 0), ny(2027, 6, 8, 8, 0), ny(2027, 6, 7, 20, 45)),
         (ny(2027, 6, 8, 12, 0), ny(2027, 6, 8, 14, 0), ny(2027, 6, 8, 12, 0)),  # inside
         # 3 am on the morning the clocks go forward, and on the one they go back.
         (ny(2027, 3, 14, 3, 0), ny(2027, 3, 14, 9, 0), ny(2027, 3, 14, 8, 0)),
@@ -119,10 +127,27 @@ def test_no_text_without_the_clients_consent(open_all_day):
 
 
 def test_booked_inside_the_confirm_window_counts_as_confirmed(open_all_day):
-    appointment = book(open_all_day, ny(2027, 6, 9, 14, 0), booked_days_before=1)
+    appointment = book(open_all_day, ny(2027, 6, 9, 14, 0), booked_days_before=1.5)
     assert appointment.client_confirmed_at is not None
-    assert planned_at(ny(2027, 6, 8, 14, 0)) == []  # no "please confirm" text
+    # The day before: a plain reminder mail, no "please confirm" mail or text.
+    assert planned_at(ny(2027, 6, 8, 14, 0)) == ["reminder"]
+    reminder = OutboundEmail.objects.get(kind="reminder")
+    assert "/confirm/" not in reminder.body and "Will you be there" not in reminder.body
     assert planned_at(ny(2027, 6, 9, 12, 0)) == ["text_same_day"]
+
+
+def test_without_texts_the_reminder_mail_still_goes_after_a_worker_outage(open_all_day):
+    book(open_all_day, ny(2027, 6, 9, 14, 0), texts_ok=False)
+    # The worker was down from two days before until the morning of the visit.
+    assert planned_at(ny(2027, 6, 9, 9, 0)) == ["reminder"]
+
+
+def test_a_visit_at_eight_gets_its_same_day_text_the_evening_before(open_all_day):
+    book(open_all_day, ny(2027, 6, 9, 8, 0))
+    with time_machine.travel(ny(2027, 6, 8, 20, 45), tick=False):
+        call_schedule()
+    assert [text.body for text in texts.outbox if "see you tomorrow at 8:00 AM" in text.body]
+    assert OutboundText.objects.get(kind="text_same_day").state == "sent"
 
 
 def test_the_consent_is_stored_with_its_time_and_wording(open_all_day, settings):
@@ -185,7 +210,9 @@ def test_the_confirm_link_asks_on_get_and_confirms_on_post(client, open_all_day)
     assert appointment.client_confirmed_at == ny(2027, 6, 7, 15, 0)
     assert appointment.status == Appointment.Status.CONFIRMED
     assert appointment.events.filter(action=AppointmentEvent.Action.CLIENT_CONFIRMED).exists()
-    assert planned_at(ny(2027, 6, 8, 14, 0)) == []  # no "please confirm" text any more
+    # No "please confirm" text any more; the reminder mail no longer asks either.
+    assert planned_at(ny(2027, 6, 8, 14, 0)) == ["reminder"]
+    assert "Will you be there" not in OutboundEmail.objects.get(kind="reminder").body
 
 
 def test_a_cancelled_visit_cannot_be_confirmed(client, open_all_day):
@@ -209,8 +236,8 @@ def twilio(settings):
     return settings
 
 
-def signed_post(client, name, fields, *, token=TOKEN):
-    path = reverse(f"bookings:{name}")
+def signed_post(client, name, fields, *, token=TOKEN, query=""):
+    path = reverse(f"bookings:{name}") + query
     signature = RequestValidator(token).compute_signature(f"https://spa.example.com{path}", fields)
     # Behind the proxy Django sees plain http: the signature is over the public URL.
     return client.post(path, fields, HTTP_X_TWILIO_SIGNATURE=signature)
@@ -287,10 +314,16 @@ def test_a_failed_delivery_report_marks_the_text_failed_for_the_desk(client, ope
     text = OutboundText.objects.get()
     assert text.state == "sent" and text.provider_id.startswith("locmem-")
     fields = {"MessageSid": text.provider_id, "MessageStatus": "undelivered", "ErrorCode": "30003"}
-    assert signed_post(client, "text_status", fields).status_code == 204
+    query = f"?text={text.pk}"
+    assert signed_post(client, "text_status", fields, query=query).status_code == 204
     text.refresh_from_db()
     assert text.state == "failed" and text.delivery_status == "undelivered"
     assert "30003" in text.last_error
+    # A late "sent" report changes nothing; another text's id with this SID is refused.
+    late = {**fields, "MessageStatus": "sent"}
+    assert signed_post(client, "text_status", late, query=query).status_code == 204
+    text.refresh_from_db()
+    assert text.delivery_status == "undelivered"
 
 
 # The real Twilio SDK, with a recording HTTP client instead of the network
@@ -340,7 +373,8 @@ def test_a_text_goes_through_twilios_sdk(open_all_day, real_twilio):
     if isinstance(sent, str):
         sent = {key: values[0] for key, values in parse_qs(sent).items()}
     assert sent["To"] == PHONE and sent["From"] == "+12125550100"
-    assert sent["StatusCallback"] == "https://spa.example.com/sms/status/"
+    text = OutboundText.objects.get()
+    assert sent["StatusCallback"] == f"https://spa.example.com/sms/status/?text={text.pk}"
     assert "see you today at 2:00 PM" in sent["Body"]
     text = OutboundText.objects.get()
     assert text.state == "sent" and text.provider_id == "SM" + "1" * 32
@@ -383,3 +417,13 @@ def test_the_manage_page_offers_the_confirmation_until_given(client, open_all_da
         page = client.get(appointment.get_absolute_url())
     assert b"You have confirmed you" in page.content
     assert b"Confirm I" not in page.content
+
+
+def test_bad_twilio_credentials_keep_the_text_queued_until_fixed(open_all_day, real_twilio):
+    real_twilio.answer = (401, {"code": 20003, "message": "Authenticate"})
+    book(open_all_day, ny(2027, 6, 9, 14, 0))
+    with time_machine.travel(ny(2027, 6, 9, 12, 0), tick=False):
+        call_schedule()
+    text = OutboundText.objects.get()
+    assert text.state == "queued" and "20003" in text.last_error
+    assert not TextOptOut.objects.exists()

@@ -105,3 +105,14 @@ def test_a_staff_session_ends_twelve_hours_after_sign_in_however_active(client, 
             assert client.get("/admin/").status_code == 200
         clock.shift(datetime.timedelta(minutes=10))
         assert client.get("/admin/").status_code == 302
+
+
+def test_the_unsubscribe_link_never_reaches_a_log_line():
+    """Its token carries the address (signed, not encrypted)."""
+    from bookings.services.mail_opt_out import unsubscribe_url
+    from medspa.log_redaction import redact
+
+    url = unsubscribe_url("jane.doe@example.com")
+    line = f'"POST {url.removeprefix("http://127.0.0.1:8000")} HTTP/1.1" 200'
+    assert "/unsubscribe/[token]" in redact(line)
+    assert "ImphbmUu" not in redact(line)
