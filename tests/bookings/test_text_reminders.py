@@ -425,5 +425,5 @@ def test_bad_twilio_credentials_keep_the_text_queued_until_fixed(open_all_day, r
     with time_machine.travel(ny(2027, 6, 9, 12, 0), tick=False):
         call_schedule()
     text = OutboundText.objects.get()
-    assert text.state == "queued" and "20003" in text.last_error
+    assert text.state == "queued" and "401" in text.last_error
     assert not TextOptOut.objects.exists()
