@@ -310,7 +310,7 @@ def back_up(sink: Sink, up: dict) -> None:
 
 
 def stopped_midway(sink: Sink, prefix: str, how: str, env: dict) -> None:
-    """Steps 3 and 4: 100 mails queued, the worker stopped by `how` after ~30 arrive,
+    """Steps 3 to 5: 100 mails queued, the worker stopped by `how` after ~30 arrive,
     restarted; then every row sent, counted at the sink."""
     worker = start_worker(env, how)
     queue_mails(prefix, QUEUED)
