@@ -9,7 +9,7 @@ WEB_CONCURRENCY ?= 2
 PROD_ENV := DEBUG=0 HTTPS_ONLY=1 ALLOWED_HOSTS=spa.example.com SITE_URL=https://spa.example.com \
 	SECRET_KEY=check-only-$$(date +%s)-a-long-random-looking-key-for-deploy-checks-0123456789
 
-.PHONY: run test serve worker lint fmt check bench audit clean
+.PHONY: run test serve worker lint fmt check bench reliability audit clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,11 @@ check: $(VENV)/.dev-installed
 # Load test on a fresh Postgres database (bench/run.py; BENCH_SECONDS, BENCH_ROUNDS).
 bench: $(VENV)/.runtime-installed
 	$(PY) bench/run.py
+
+# The mail worker under faults (bench/worker_reliability.py, SECURITY.md G13): a hanging
+# mail server, SIGTERM and SIGKILL mid-way; its own fresh database; about 4 minutes.
+reliability: $(VENV)/.dev-installed
+	$(PY) bench/worker_reliability.py
 
 # Lighthouse 12.2.3 (npm, locked in package-lock.json) with Debian's Chromium, against a
 # production-like server on a free port with a seeded database in /tmp; mobile; prints the
