@@ -235,7 +235,8 @@ def sent(prefix: str) -> int:
 def nudge(prefix: str) -> int:
     """This step's queued rows due now (no waiting out a lease or back-off); the minute
     schedule run here hands them to the worker."""
-    emails(prefix).filter(state="queued").update(next_attempt_at=timezone.now())
+    now = timezone.now()
+    emails(prefix).filter(state="queued").update(next_attempt_at=now, leased_until=None)
     return delivery.run_schedule()["outgoing email handed to the worker"]
 
 
@@ -245,13 +246,12 @@ def expire_task_leases() -> int:
 
 
 def queue_mails(prefix: str, count: int) -> None:
-    """Rows as messages.queue() writes them (next attempt after the lease), handed to
-    the worker after commit the same way."""
+    """Rows as messages.queue() writes them (due now, held by their task for the
+    lease), handed to the worker after commit the same way."""
     mail = {"kind": "confirmed", "subject": "Confirmed", "body": "Your visit is booked."}
-    due = timezone.now() + outbox.LEASE
     with transaction.atomic():
         rows = OutboundEmail.objects.bulk_create(
-            OutboundEmail(to=f"{prefix}{n}@example.com", next_attempt_at=due, **mail)
+            OutboundEmail(to=f"{prefix}{n}@example.com", **outbox.new_row_times(), **mail)
             for n in range(count)
         )
     for row in rows:
