@@ -183,10 +183,14 @@ def queue(
 
 
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
-    headers = {}
+    # One Message-ID per outbox row: a mail sent twice (a worker killed between the
+    # server's "accepted" and our record of it) is one message to mail programs that
+    # drop duplicates.
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip(">") or "localhost"
+    headers = {"Message-ID": f"<outbox-{email.pk}@{domain}>"}
     if email.unsubscribe_url:
         # One click in the mail program unsubscribes (RFC 8058), no page to visit.
-        headers = {
+        headers |= {
             "List-Unsubscribe": f"<{email.unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }

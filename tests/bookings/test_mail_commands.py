@@ -130,6 +130,8 @@ def test_mail_sent_by_the_worker_is_recorded_and_never_sent_again(
     assert [m.to for m in mail.outbox] == [["mia@example.com"]]
     email = OutboundEmail.objects.get(appointment=appointment)
     assert email.state == "sent" and email.attempts == 1 and email.sent_at is not None
+    # The row's own Message-ID: a resend after a kill is the same message.
+    assert mail.outbox[0].extra_headers["Message-ID"] == f"<outbox-{email.pk}@localhost>"
     assert email.last_error == ""
     # The schedule and a second task for the same row leave it alone.
     OutboundEmail.objects.update(next_attempt_at=timezone.now(), leased_until=None)

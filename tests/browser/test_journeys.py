@@ -72,7 +72,7 @@ def test_day_spa_booking_reschedule_and_cancel(visit, browser_spa, viewport):
 
     fill_contact(page)
     # Consent to texts is the client's own act: never ticked for them.
-    texts_ok = page.get_by_role("checkbox", name=re.compile("Text me appointment reminders"))
+    texts_ok = page.get_by_role("checkbox", name=re.compile("^Text me reminders"))
     expect(texts_ok).not_to_be_checked()
     texts_ok.check()
     page.get_by_role("button", name="Book appointment").click()
