@@ -26,4 +26,9 @@ class BookingsConfig(AppConfig):
     verbose_name = "Bookings"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
+        from bookings.views.client_session import drop_client_on_staff_login
+
         post_migrate.connect(ensure_message_schedule, sender=self)
+        user_logged_in.connect(drop_client_on_staff_login, dispatch_uid="drop_client_session")

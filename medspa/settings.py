@@ -226,6 +226,14 @@ BOOKING_MAX_ADVANCE_DAYS = env_int("BOOKING_MAX_ADVANCE_DAYS", 90, minimum=1)
 CANCELLATION_NOTICE_HOURS = env_int("CANCELLATION_NOTICE_HOURS", 24)
 # The link in a booking's first mail that proves the client's email lasts this long.
 EMAIL_PROOF_LINK_DAYS = env_int("EMAIL_PROOF_LINK_DAYS", 7, minimum=1)
+# Client accounts (no password): a mailed sign-in link lasts this long, is used once,
+# and a client's session ends this long after signing in.
+CLIENT_SIGN_IN_LINK_MINUTES = env_int("CLIENT_SIGN_IN_LINK_MINUTES", 15, minimum=1)
+CLIENT_SESSION_HOURS = env_int("CLIENT_SESSION_HOURS", 12, minimum=1)
+# Sign-in (and find-my-booking) requests allowed an hour, per address and per email.
+CLIENT_SIGN_IN_PER_HOUR = env_int("CLIENT_SIGN_IN_PER_HOUR", 5, minimum=0)
+# A waitlist offer holds the freed time this long for the client it was mailed to.
+WAITLIST_HOLD_MINUTES = env_int("WAITLIST_HOLD_MINUTES", 30, minimum=1)
 # The front desk can check a client in from this long before the start.
 CHECK_IN_OPENS_MINUTES = env_int("CHECK_IN_OPENS_MINUTES", 60, minimum=0)
 # A client's manage link stops working this many days after the visit ends.

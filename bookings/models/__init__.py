@@ -7,7 +7,7 @@ from bookings.models.appointments import (
     AppointmentQuerySet,
     new_token,
 )
-from bookings.models.clients import Client, normalise_email
+from bookings.models.clients import Client, SignInLink, normalise_email
 from bookings.models.clinical import (
     Consent,
     GoodFaithExam,
@@ -41,6 +41,7 @@ __all__ = [
     "OutboxMessage",
     "TextOptOut",
     "ResourceAllocation",
+    "SignInLink",
     "Review",
     "TreatmentRecord",
     "new_token",
