@@ -1,7 +1,7 @@
 """The worker's tasks (django-q2, `manage.py qcluster`): thin functions over the
 services, so that moving to Django's own tasks framework later changes only this file."""
 
-from bookings.services import delivery
+from bookings.services import client_accounts, delivery
 
 
 def send_email(email_id: int) -> str:
@@ -15,3 +15,11 @@ def send_text(text_id: int) -> str:
 def run_message_schedule() -> dict[str, int]:
     """Every minute (the schedule made in bookings/apps.py)."""
     return delivery.run_schedule()
+
+
+def send_sign_in_link(email: str) -> str:
+    return client_accounts.send_sign_in_link(email)
+
+
+def send_booking_links(email: str) -> int:
+    return client_accounts.send_booking_links(email)

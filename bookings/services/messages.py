@@ -182,6 +182,24 @@ def queue(
     return email
 
 
+def queue_to_address(
+    to: str, *, kind: str, subject: str, body: str, html_body: str
+) -> OutboundEmail:
+    """Queue a mail that is about no one appointment (written by the caller), in the
+    current transaction; the worker sends it after commit, with the outbox's retries."""
+    email = OutboundEmail(
+        to=to,
+        kind=kind,
+        subject=subject,
+        body=body,
+        html_body=html_body,
+        **outbox.new_row_times(),
+    )
+    email.save(force_insert=True)
+    transaction.on_commit(lambda: hand_to_worker(SEND_EMAIL_TASK, email.pk), robust=True)
+    return email
+
+
 def _message(email: OutboundEmail) -> EmailMultiAlternatives:
     # One Message-ID per outbox row: a mail sent twice (a worker killed between the
     # server's "accepted" and our record of it) is one message to mail programs that

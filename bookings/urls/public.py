@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from bookings.views import messaging, public
+from bookings.views import account, messaging, public
 
 
 class TokenConverter:
@@ -33,6 +33,16 @@ urlpatterns = [
     # The book-again mail's links.
     path("bookings/<token:token>/book-again/", messaging.book_again, name="book_again"),
     path("mail/unsubscribe/<str:token>/", messaging.mail_unsubscribe, name="mail_unsubscribe"),
+    # The client's account: sign-in by a mailed link, no password.
+    path("account/", account.account, name="account"),
+    path("account/sign-in/", account.sign_in, name="account_sign_in"),
+    path("account/sign-in/<token:token>/", account.sign_in_link, name="account_sign_in_link"),
+    path("account/sign-out/", account.sign_out, name="account_sign_out"),
+    path("account/find-my-booking/", account.find_booking, name="account_find_booking"),
+    path("account/details/", account.details, name="account_details"),
+    path("account/preferences/", account.preferences, name="account_preferences"),
+    path("account/my-data.json", account.export, name="account_export"),
+    path("account/close/", account.close, name="account_close"),
     # Twilio's webhooks (set in the Twilio console for the sending number).
     path("sms/inbound/", messaging.text_inbound, name="text_inbound"),
     path("sms/status/", messaging.text_status, name="text_status"),
