@@ -29,6 +29,7 @@ from bookings.services import client_accounts
 from bookings.services.appointment_changes import appointment_can_change_online
 from bookings.views.client_session import sign_client_in, sign_client_out, signed_in_client
 from bookings.views.ratelimit import too_many_mails_asked
+from medspa.phones import phone_display
 
 
 def _signed_in_only(view):
@@ -82,7 +83,7 @@ def _account_page(
             initial={
                 "first_name": client.first_name,
                 "last_name": client.last_name,
-                "phone": client.phone,
+                "phone": phone_display(client.phone) if client.phone else "",
             }
         ),
         "preferences_form": preferences_form or PreferencesForm(initial=mail_preferences(client)),
