@@ -46,7 +46,18 @@ class ClientAdmin(SearchByPhone, admin.ModelAdmin):
     form = ClientForm
     list_display = ["last_name", "first_name", "email", "phone_number", "appointment_count"]
     search_fields = ["first_name", "last_name", "email", "phone"]
-    fields = ["first_name", "last_name", "email", "phone", "date_of_birth"]
+    fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "date_of_birth",
+        "sms_opt_in_at",
+        "closed_at",
+    ]
+    # The client's own choices on their account page: the desk sees them, never makes them.
+    readonly_fields = ["sms_opt_in_at", "closed_at"]
+    list_filter = [("closed_at", admin.EmptyFieldListFilter)]
     inlines = [ClientAppointmentInline]
 
     def get_queryset(self, request):

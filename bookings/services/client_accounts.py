@@ -246,3 +246,10 @@ def set_preferences(
             MailOptOut.objects.filter(email=client.email).delete()
         else:
             opt_out(client.email)
+
+
+def forget_old_links(now: datetime.datetime) -> int:
+    """Sign-in links a day past their expiry, used or not, are of no more use (the
+    minute schedule clears them)."""
+    deleted, _ = SignInLink.objects.filter(expires_at__lt=now - datetime.timedelta(days=1)).delete()
+    return deleted

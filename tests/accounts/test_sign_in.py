@@ -176,3 +176,16 @@ def test_sign_in_requests_are_limited_per_email_and_per_address(client, spa, set
     # ...and this connection is done for the hour, whatever address it tries.
     assert client.post("/account/sign-in/", {"email": "b@example.com"}).status_code == 429
     assert len(mail.outbox) == 3
+
+
+def test_the_minute_schedule_forgets_links_a_day_past_their_expiry(client, spa):
+    from bookings.services.delivery import run_schedule
+
+    book_facial(spa, 10, "mia@example.com")
+    client.post("/account/sign-in/", {"email": "mia@example.com"})
+    link = SignInLink.objects.get()
+    run_schedule(now=link.expires_at + datetime.timedelta(hours=23))
+    assert SignInLink.objects.exists()
+    figures = run_schedule(now=link.expires_at + datetime.timedelta(hours=25))
+    assert figures["old sign-in links forgotten"] == 1
+    assert not SignInLink.objects.exists()
