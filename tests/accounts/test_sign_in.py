@@ -12,7 +12,7 @@ from django_q.models import OrmQ
 
 from bookings.models import Appointment, Client, SignInLink
 from tests.accounts.helpers import mailed_sign_in_path, sign_in
-from tests.security.helpers import front_desk_user
+from tests.security.helpers import figure, front_desk_user
 from tests.spa import book_facial
 
 pytestmark = pytest.mark.django_db
@@ -35,6 +35,12 @@ def test_a_known_and_an_unknown_address_get_the_same_answer_and_the_same_work(
         with CaptureQueriesContext(connection) as queries:
             response = client.post("/account/sign-in/", {"email": email})
         answers.append((response.status_code, response.content, len(queries)))
+    figure(
+        f"G22 accounts enumeration statuses={answers[0][0]},{answers[1][0]} "
+        f"same_body={answers[0][1] == answers[1][1]} "
+        f"queries={answers[0][2]},{answers[1][2]} mails_in_request={len(mail.outbox)} "
+        f"tasks_queued={OrmQ.objects.count()}"
+    )
     assert answers[0] == answers[1]
     assert answers[0][0] == 200
     assert b"Check your email" in answers[0][1]
