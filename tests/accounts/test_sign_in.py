@@ -195,3 +195,32 @@ def test_the_minute_schedule_forgets_links_a_day_past_their_expiry(client, spa):
     figures = run_schedule(now=link.expires_at + datetime.timedelta(hours=25))
     assert figures["old sign-in links forgotten"] == 1
     assert not SignInLink.objects.exists()
+
+
+def test_the_forms_need_the_pages_csrf_token(spa):
+    from django.test import Client as TestClient
+
+    browser = TestClient(enforce_csrf_checks=True)
+    assert browser.post("/account/sign-in/", {"email": "a@example.com"}).status_code == 403
+    page = browser.get("/account/").content.decode()
+    token = page.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    answer = browser.post(
+        "/account/sign-in/", {"email": "a@example.com", "csrfmiddlewaretoken": token}
+    )
+    assert answer.status_code == 200
+
+
+def test_signing_in_again_reopens_a_closed_account(client, spa):
+    from django.utils import timezone
+
+    book_facial(spa, 10, "mia@example.com")
+    sign_in(client, "mia@example.com")
+    record = Client.objects.get()
+    Client.objects.filter(pk=record.pk).update(closed_at=timezone.now())
+    # A closed account's session no longer counts...
+    assert b"Hello, Mia" not in client.get("/account/").content
+    # ...and a new link opens it again.
+    sign_in(client, "mia@example.com")
+    record.refresh_from_db()
+    assert record.closed_at is None
+    assert b"Hello, Mia" in client.get("/account/").content
