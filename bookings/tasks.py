@@ -1,7 +1,7 @@
 """The worker's tasks (django-q2, `manage.py qcluster`): thin functions over the
 services, so that moving to Django's own tasks framework later changes only this file."""
 
-from bookings.services import delivery
+from bookings.services import delivery, waitlist_offers
 
 
 def send_email(email_id: int) -> str:
@@ -15,3 +15,8 @@ def send_text(text_id: int) -> str:
 def run_message_schedule() -> dict[str, int]:
     """Every minute (the schedule made in bookings/apps.py)."""
     return delivery.run_schedule()
+
+
+def offer_freed_time(opening_id: int) -> bool:
+    """Queued when a time frees up (services/waitlist.py's time_freed)."""
+    return waitlist_offers.offer_freed_time(opening_id) is not None
