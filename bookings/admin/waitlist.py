@@ -42,9 +42,16 @@ class WantedDayFilter(admin.SimpleListFilter):
 
 
 class WindowInline(admin.TabularInline):
+    """As the client gave them (the entry's expiry follows from them): read only."""
+
     model = WaitlistWindow
     extra = 0
+    can_delete = False
     fields = ["date_from", "date_to", "earliest", "latest"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class OfferInline(admin.TabularInline):
@@ -53,6 +60,7 @@ class OfferInline(admin.TabularInline):
     model = WaitlistOffer
     extra = 0
     can_delete = False
+    view_on_site = False  # the client's own link
     fields = ["when", "practitioner", "state", "held_until", "appointment", "offered_by"]
     readonly_fields = fields
 
@@ -77,7 +85,19 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     ordering = ["created_at", "pk"]
     inlines = [WindowInline, OfferInline]
     actions = ["remove"]
-    readonly_fields = ["state", "created_at", "expires_at", "offer_link"]
+    # What the client gave stays as given: the desk removes an entry or offers a time.
+    readonly_fields = [
+        "treatment",
+        "practitioner",
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "state",
+        "created_at",
+        "expires_at",
+        "offer_link",
+    ]
     fields = [
         "treatment",
         "practitioner",
@@ -101,8 +121,12 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     @admin.display(description="days and times")
     def windows_text(self, entry: WaitlistEntry) -> str:
         return "; ".join(
-            f"{client_date(w.date_from)}–{client_date(w.date_to)}, "
-            f"{w.earliest:%H:%M}–{w.latest:%H:%M}"
+            (
+                client_date(w.date_from)
+                if w.date_from == w.date_to
+                else f"{client_date(w.date_from)} to {client_date(w.date_to)}"
+            )
+            + f", starting {w.earliest:%H:%M}–{w.latest:%H:%M}"
             for w in entry.windows.all()
         )
 
