@@ -14,7 +14,7 @@ from bookings.forms.public import BookingForm
 from bookings.selectors.booking import qualified_practitioners
 from bookings.services.clients import ClientDetails
 from bookings.services.intake import ConsentGiven, IntakeAnswers
-from bookings.services.waitlist import WindowWanted
+from bookings.services.waitlist import WindowWanted, waitlist_join_problems
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -76,8 +76,11 @@ class WaitlistJoinForm(forms.Form):
     phone = _booking_field("phone")
     sms_opt_in = _booking_field("sms_opt_in")
 
-    def __init__(self, *args, practitioners: list[Practitioner], **kwargs) -> None:
+    def __init__(
+        self, *args, treatment: Treatment, practitioners: list[Practitioner], **kwargs
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.treatment = treatment
         # A select on the page; any id but these (a tampered one) is refused.
         self.fields["practitioner"].choices = {str(p.pk): p for p in practitioners}
         self.fields["practitioner"].widget = forms.Select(
@@ -92,6 +95,22 @@ class WaitlistJoinForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+    def clean(self) -> dict:
+        """The service's window rules too, so every message shows at once (the service
+        checks them again when it writes)."""
+        data = super().clean()
+        names = ("date_from", "date_to", "earliest", "latest")
+        if all(data.get(name) is not None for name in names) and "practitioner" in data:
+            problems = waitlist_join_problems(
+                treatment=self.treatment,
+                practitioner=data["practitioner"],
+                windows=self.windows(),
+            )
+            for field, messages in problems.items():
+                for message in messages:
+                    self.add_error(None if field == "__all__" else field, message)
+        return data
 
     def client_details(self) -> ClientDetails:
         return ClientDetails.from_form_data(self.cleaned_data)

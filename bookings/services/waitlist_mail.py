@@ -42,12 +42,12 @@ def _context(entry: WaitlistEntry, offer: WaitlistOffer | None) -> dict[str, obj
         "leave_url": settings.SITE_URL + entry.get_leave_url(),
         "spa_name": settings.SPA_NAME,
         "spa_phone": settings.SPA_PHONE,
+        "hold_minutes": settings.WAITLIST_HOLD_MINUTES,
     }
     if offer is not None:
         context |= {
             "when_text": f"{client_when(offer.start)} ({date_format(spa_local(offer.start), 'T')})",
             "hold_until": clock(offer.hold_until),
-            "hold_minutes": settings.WAITLIST_HOLD_MINUTES,
             "offer_url": settings.SITE_URL + offer.get_absolute_url(),
             # A name on a lock screen hints at a medical visit: medical mail omits it.
             "practitioner_name": ""

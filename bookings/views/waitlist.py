@@ -36,7 +36,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("No such treatment")
     practitioners = qualified_practitioners(treatment)
     if request.method == "POST":
-        form = WaitlistJoinForm(request.POST, practitioners=practitioners)
+        form = WaitlistJoinForm(request.POST, treatment=treatment, practitioners=practitioners)
         if form.is_valid():
             try:
                 waitlist_join(
@@ -55,7 +55,7 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
         wanted = request.GET.get("practitioner", "")
         if wanted in {str(p.pk) for p in practitioners}:
             initial["practitioner"] = wanted
-        form = WaitlistJoinForm(initial=initial, practitioners=practitioners)
+        form = WaitlistJoinForm(initial=initial, treatment=treatment, practitioners=practitioners)
     return render(
         request,
         "bookings/public/waitlist_join.html",

@@ -307,3 +307,22 @@ def test_the_booking_page_leads_to_the_waitlist(spa, client):
     form = client.get(f"/waitlist/hydrating-facial/?practitioner={spa.esthetician.pk}")
     assert form.status_code == 200
     assert f'<option value="{spa.esthetician.pk}" selected>'.encode() in form.content
+
+
+def test_what_a_client_typed_is_never_stored_script(
+    spa, booked, client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        waitlist_join(
+            treatment=spa.facial,
+            practitioner=None,
+            client=client_details("x@example.com", first_name="<script>alert(1)</script>"),
+            windows=[WindowWanted(TUESDAY, TUESDAY, datetime.time(9), datetime.time(12))],
+        )
+    cancel(booked, django_capture_on_commit_callbacks)
+    offer = WaitlistOffer.objects.get()
+    page = client.get(offer.get_absolute_url()).content.decode()
+    html_mails = [m.alternatives[0][0] for m in mail.outbox if m.to == ["x@example.com"]]
+    assert len(html_mails) == 2
+    for html in [page, *html_mails]:
+        assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html

@@ -97,3 +97,48 @@ def test_front_desk_offers_a_time_by_hand(visit, browser_spa):
     expect(page.locator(".messagelist")).to_contain_text("Offered")
     desk.step("offered", axe=False)
     assert WaitlistOffer.objects.get().entry == entry
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desk"])
+def test_the_other_waitlist_pages(visit, browser_spa, viewport):
+    """A refused join, a medical offer with its questions, an ended offer, leaving."""
+    from bookings.services.waitlist import WindowWanted, waitlist_join
+    from bookings.services.waitlist_offers import offer_by_hand
+    from tests.spa import client_details
+
+    spa = browser_spa
+    day = next_working_day(4)
+    client = visit(viewport)
+    page = client.page
+    client.go("/waitlist/hydrating-facial/")
+    page.locator("#id_earliest").fill("15:00")
+    page.locator("#id_latest").fill("10:00")
+    page.get_by_role("button", name="Join the waitlist").click()
+    expect(page.locator("#form-errors")).to_contain_text("latest start must be after")
+    client.step("join refused")
+
+    entry = waitlist_join(
+        treatment=spa.botox,
+        practitioner=None,
+        client=client_details("med@example.com", first_name="Mae"),
+        windows=[WindowWanted(day, day, at(day, 9).timetz(), at(day, 17).timetz())],
+    )
+    offer = offer_by_hand(entry=entry, practitioner=spa.nurse, start=at(day, 15))
+    client.go(offer.get_absolute_url())
+    expect(page.get_by_role("group", name="Health questions")).to_be_visible()
+    client.step("medical offer")
+    page.get_by_role("button", name="Request this time").click()
+    expect(page.locator("#form-errors")).to_contain_text("consent")
+    client.step("medical offer refused")
+
+    WaitlistOffer.objects.filter(pk=offer.pk).update(state=WaitlistOffer.State.EXPIRED)
+    client.expected_console.append("status of 410")
+    client.go(offer.get_absolute_url())
+    expect(page.get_by_role("heading", level=1)).to_have_text("This offer has ended")
+    client.step("offer ended")
+
+    client.go(entry.get_leave_url())
+    page.get_by_role("button", name="Yes, leave the waitlist").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You are off the waitlist")
+    client.step("left")
+    client.assert_clean()
