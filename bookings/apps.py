@@ -31,4 +31,8 @@ class BookingsConfig(AppConfig):
         from bookings.views.client_session import drop_client_on_staff_login
 
         post_migrate.connect(ensure_message_schedule, sender=self)
+        # A room or device back in service sooner frees time for the waitlist.
+        from bookings.services import waitlist_hooks
+
+        waitlist_hooks.connect()
         user_logged_in.connect(drop_client_on_staff_login, dispatch_uid="drop_client_session")

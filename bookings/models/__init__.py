@@ -24,6 +24,12 @@ from bookings.models.messages import (
     TextOptOut,
 )
 from bookings.models.resources import ResourceAllocation
+from bookings.models.waitlist import (
+    WaitlistEntry,
+    WaitlistOffer,
+    WaitlistOpening,
+    WaitlistWindow,
+)
 
 __all__ = [
     "LONGEST_HOLD",
@@ -44,6 +50,10 @@ __all__ = [
     "SignInLink",
     "Review",
     "TreatmentRecord",
+    "WaitlistEntry",
+    "WaitlistOffer",
+    "WaitlistOpening",
+    "WaitlistWindow",
     "new_token",
     "normalise_email",
 ]

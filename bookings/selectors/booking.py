@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from operator import attrgetter
 
 from django.db.models import Prefetch
+from django.utils import timezone
 
 from bookings.availability import (
     Interval,
@@ -17,7 +18,7 @@ from bookings.availability import (
     day_bounds,
     free_slots,
 )
-from bookings.models import LONGEST_HOLD, Appointment, ResourceAllocation
+from bookings.models import LONGEST_HOLD, Appointment, ResourceAllocation, WaitlistOffer
 from practitioners.models import Practitioner, TimeOff, WorkingHours
 from practitioners.supervision import agreements_for, physician_from_agreements
 from treatments.models import ResourceOutOfService, Treatment
@@ -65,9 +66,12 @@ def busy_times(
     end: datetime.datetime,
     *,
     ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
+    now: datetime.datetime | None = None,
 ):
-    """(practitioner id, from, until) of every time off and every appointment holding
-    time (cleanup buffer included) that touches [start, end): one query."""
+    """(practitioner id, from, until) of every time off, every appointment holding
+    time (cleanup buffer included) and every live waitlist hold that touches
+    [start, end): one query."""
     time_off = TimeOff.objects.filter(
         practitioner_id__in=practitioner_ids, starts_at__lt=end, ends_at__gt=start
     ).values_list("practitioner_id", "starts_at", "ends_at")
@@ -79,7 +83,32 @@ def busy_times(
     if ignore_appointment_id is not None:
         appointments = appointments.exclude(pk=ignore_appointment_id)
     appointments = appointments.values_list("practitioner_id", "start", "blocked_until")
-    return time_off.order_by().union(appointments.order_by(), all=True)
+    holds = _live_holds(start, end, ignore_offer_id, now).filter(
+        practitioner_id__in=practitioner_ids
+    )
+    holds = holds.values_list("practitioner_id", "start", "blocked_until")
+    return time_off.order_by().union(appointments.order_by(), holds.order_by(), all=True)
+
+
+def _live_holds(
+    start: datetime.datetime,
+    end: datetime.datetime,
+    ignore_offer_id: int | None,
+    now: datetime.datetime | None,
+):
+    """Waitlist offers still holding their time over [start, end). A hold past its
+    hold_until frees the time at once, before the worker marks it expired; the offer
+    being accepted (`ignore_offer_id`) does not block its own booking."""
+    holds = WaitlistOffer.objects.filter(
+        state=WaitlistOffer.State.HELD,
+        hold_until__gt=now or timezone.now(),
+        start__gte=start - LONGEST_HOLD,
+        start__lt=end,
+        blocked_until__gt=start,
+    )
+    if ignore_offer_id is not None:
+        holds = holds.exclude(pk=ignore_offer_id)
+    return holds
 
 
 def practitioner_days(
@@ -90,6 +119,8 @@ def practitioner_days(
     last_day: datetime.date,
     policy: Policy,
     ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[PractitionerDay]:
     """Working blocks, time off and busy time of each practitioner over the days.
 
@@ -103,7 +134,12 @@ def practitioner_days(
     bounds = day_bounds(first_day, last_day, policy.zone)
     unavailable: dict[int, list[Interval]] = defaultdict(list)
     for practitioner_id, start, end in busy_times(
-        ids, bounds.start, bounds.end, ignore_appointment_id=ignore_appointment_id
+        ids,
+        bounds.start,
+        bounds.end,
+        ignore_appointment_id=ignore_appointment_id,
+        ignore_offer_id=ignore_offer_id,
+        now=now,
     ):
         unavailable[practitioner_id].append(Interval(start, end))
 
@@ -145,6 +181,8 @@ def resource_needs(
     last_day: datetime.date,
     policy: Policy,
     ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
+    now: datetime.datetime | None = None,
 ) -> list[Need]:
     """The treatment's needs, each with its resources in service and their busy time
     over the days. Costs 1 query (the busy time), plus 2 when the treatment's needs
@@ -158,7 +196,12 @@ def resource_needs(
     if ids:
         bounds = day_bounds(first_day, last_day, policy.zone)
         for resource_id, start, end in resource_busy_times(
-            ids, bounds.start, bounds.end, ignore_appointment_id=ignore_appointment_id
+            ids,
+            bounds.start,
+            bounds.end,
+            ignore_appointment_id=ignore_appointment_id,
+            ignore_offer_id=ignore_offer_id,
+            now=now,
         ):
             unavailable[resource_id].append(Interval(start, end))
     return [
@@ -179,9 +222,12 @@ def resource_busy_times(
     end: datetime.datetime,
     *,
     ignore_appointment_id: int | None = None,
+    ignore_offer_id: int | None = None,
+    now: datetime.datetime | None = None,
 ):
-    """(resource id, from, until) of every out-of-service period and every allocation
-    still holding time that touches [start, end): one query."""
+    """(resource id, from, until) of every out-of-service period, every allocation
+    still holding time and every live waitlist hold that touches [start, end): one
+    query."""
     out_of_service = ResourceOutOfService.objects.filter(
         resource_id__in=resource_ids, starts_at__lt=end, ends_at__gt=start
     ).values_list("resource_id", "starts_at", "ends_at")
@@ -196,7 +242,11 @@ def resource_busy_times(
     if ignore_appointment_id is not None:
         held = held.exclude(appointment_id=ignore_appointment_id)
     held = held.values_list("resource_id", "start", "blocked_until")
-    return out_of_service.order_by().union(held.order_by(), all=True)
+    offers = _live_holds(start, end, ignore_offer_id, now)
+    offered = WaitlistOffer.resources.through.objects.filter(
+        resource_id__in=resource_ids, waitlistoffer__in=offers
+    ).values_list("resource_id", "waitlistoffer__start", "waitlistoffer__blocked_until")
+    return out_of_service.order_by().union(held.order_by(), offered.order_by(), all=True)
 
 
 def dates_between(first: datetime.date, last: datetime.date) -> Iterable[datetime.date]:
@@ -217,6 +267,7 @@ def available_slots(
     ignore_appointment_id: int | None = None,
     practitioners: list[Practitioner] | None = None,
     wanted_resources: frozenset[int] = frozenset(),
+    ignore_offer_id: int | None = None,
 ) -> list[Slot]:
     """Free slots for a treatment over `days` days from `first_day`, computed from the
     database on every call (a fixed number of queries, whatever the data size).
@@ -237,6 +288,8 @@ def available_slots(
         "last_day": last_day,
         "policy": policy,
         "ignore_appointment_id": ignore_appointment_id,
+        "ignore_offer_id": ignore_offer_id,
+        "now": now,
     }
     return free_slots(
         practitioner_days(treatment, practitioners, **window),

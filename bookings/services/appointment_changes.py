@@ -19,6 +19,7 @@ from bookings.services.history import record_event
 from bookings.services.intake import ConsentGiven, stored_intake
 from bookings.services.locks import lock_practitioner_ids, lock_schedules, treatment_as_stored
 from bookings.services.records import exam_for_visit
+from bookings.services.waitlist import time_freed
 from medspa.clock import staff_time
 from practitioners.models import Practitioner
 from treatments.models import Treatment
@@ -107,6 +108,14 @@ def appointment_cancel(
             "by the client online" if by_client else "at the spa",
         )
         messages.queue(appointment, messages.Kind.CANCELLED)
+        # The freed time goes to the waitlist (the worker offers it after commit).
+        time_freed(
+            practitioner_id=appointment.practitioner_id,
+            start=appointment.start,
+            until=appointment.blocked_until,
+            why="cancelled",
+            now=now,
+        )
     return appointment
 
 
@@ -170,6 +179,7 @@ def appointment_reschedule(
             or _exam_lapses(current, treatment, plan.start)
         )
         moved_from = _where(current.start, current.practitioner, held.values())
+        freed = (current.practitioner_id, current.start, current.blocked_until)
         current.practitioner = plan.practitioner
         current.supervising_physician = plan.supervising_physician
         current.start, current.end, current.blocked_until = plan.start, plan.end, plan.blocked_until
@@ -203,4 +213,7 @@ def appointment_reschedule(
         if not enforce_notice and plan.start < now + Policy.from_settings(treatment).min_notice:
             record_event(current, AppointmentEvent.Action.NOTICE_WAIVED, by)
         messages.queue(current, messages.Kind.RESCHEDULED)
+        # The time moved away from goes to the waitlist (the worker offers what of it
+        # the new time leaves free).
+        time_freed(practitioner_id=freed[0], start=freed[1], until=freed[2], why="moved", now=now)
     return current

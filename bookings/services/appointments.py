@@ -74,12 +74,16 @@ def _schedules(
     day: datetime.date,
     policy: Policy,
     ignore_appointment_id: int | None,
+    ignore_offer_id: int | None,
+    now: datetime.datetime,
 ) -> tuple[list[PractitionerDay], list[Need]]:
     window = {
         "first_day": day,
         "last_day": day,
         "policy": policy,
         "ignore_appointment_id": ignore_appointment_id,
+        "ignore_offer_id": ignore_offer_id,
+        "now": now,
     }
     return (
         practitioner_days(treatment, practitioners, **window),
@@ -99,6 +103,8 @@ def appointment_validate(
     ignore_appointment: Appointment | None = None,
     enforce_notice: bool = True,
     wanted_resources: frozenset[int] = frozenset(),
+    ignore_offer_id: int | None = None,
+    clinical: bool = True,
 ) -> BookingPlan:
     """Check every booking rule; return the plan, or raise ValidationError keyed by field.
 
@@ -111,6 +117,9 @@ def appointment_validate(
     treatment's needs, over the same time. No practitioner means any free one.
     `wanted_resources`: the front desk's choice of room or device, for its need (one the
     treatment does not use, or not in use, is refused; one that is busy is named).
+    A live waitlist hold is busy time for everyone but its own offer (`ignore_offer_id`,
+    the booking that accepts it). `clinical=False`: the time rules only (a waitlist
+    offer, made before the client answers; accepting it checks the rest).
     """
     now = now or timezone.now()
     policy = policy or Policy.from_settings(treatment)
@@ -121,7 +130,11 @@ def appointment_validate(
             {NON_FIELD_ERRORS: "This treatment is no longer offered online. Please call us."}
         )
     day = start.astimezone(policy.zone).date()
-    errors, flags = clinical_problems(treatment, day=day, intake=intake, consent=consent)
+    errors, flags = (
+        clinical_problems(treatment, day=day, intake=intake, consent=consent)
+        if clinical
+        else ({}, [])
+    )
 
     candidates = qualified_practitioners(treatment)
     if not candidates:
@@ -158,6 +171,8 @@ def appointment_validate(
             day,
             policy,
             ignore_appointment.pk if ignore_appointment else None,
+            ignore_offer_id,
+            now,
         )
         reasons = []
         for schedule in schedules:
@@ -268,12 +283,14 @@ def appointment_book(
     enforce_notice: bool = True,
     submission_key: str | None = None,
     by=None,
+    ignore_offer_id: int | None = None,
 ) -> Appointment:
     """Book an appointment, or raise ValidationError (code `slot_taken` when beaten to it).
 
     Day-spa bookings are confirmed at once; medical ones wait for the supervising
     physician's review. The same form (same `submission_key`) posted twice returns the
-    first appointment.
+    first appointment. `ignore_offer_id`: the waitlist offer this booking accepts, whose
+    hold does not block it (services/waitlist_accept.py).
     Mail is queued in the same transaction and sent after commit.
     """
     now = now or timezone.now()
@@ -293,6 +310,7 @@ def appointment_book(
                 consent=consent,
                 now=now,
                 enforce_notice=enforce_notice,
+                ignore_offer_id=ignore_offer_id,
             )
         except ValidationError:
             # Posted twice: the first booking holds the very time the form asks for.

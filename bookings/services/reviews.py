@@ -19,6 +19,7 @@ from bookings.services.records import (
     log_access,
     practitioner_of,
 )
+from bookings.services.waitlist import time_freed
 from practitioners.models import Practitioner
 from practitioners.supervision import agreement_supervises, agreements_for
 
@@ -122,6 +123,14 @@ def review_decide(
             appointment,
             messages.Kind.APPROVED if approved else messages.Kind.DECLINED,
         )
+        if not approved:  # the freed time goes to the waitlist
+            time_freed(
+                practitioner_id=appointment.practitioner_id,
+                start=appointment.start,
+                until=appointment.blocked_until,
+                why="declined",
+                now=now,
+            )
     return review
 
 

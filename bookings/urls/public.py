@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from bookings.views import account, messaging, public
+from bookings.views import account, messaging, public, waitlist
 
 
 class TokenConverter:
@@ -32,6 +32,11 @@ urlpatterns = [
     path("bookings/<token:token>/confirm/", messaging.confirm, name="confirm"),
     # The book-again mail's links.
     path("bookings/<token:token>/book-again/", messaging.book_again, name="book_again"),
+    # The waitlist (CONTRACT.md): join, the mailed offer, the mailed link to leave.
+    path("waitlist/<slug:slug>/", waitlist.join, name="waitlist_join"),
+    path("waitlist/<slug:slug>/joined/", waitlist.joined, name="waitlist_joined"),
+    path("waitlist/offers/<token:token>/", waitlist.offer, name="waitlist_offer"),
+    path("waitlist/leave/<token:token>/", waitlist.leave, name="waitlist_leave"),
     path("mail/unsubscribe/<str:token>/", messaging.mail_unsubscribe, name="mail_unsubscribe"),
     # The client's account: sign-in by a mailed link, no password.
     path("account/", account.account, name="account"),
