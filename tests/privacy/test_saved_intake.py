@@ -11,14 +11,21 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from bookings.models import Appointment, Client, Intake
 from bookings.services.appointments import appointment_book
 from bookings.services.saved_intake import NOT_ASKED, OUT_OF_DATE
 from bookings.views.client_session import CLIENT_KEY, CLIENT_SIGNED_IN_KEY
 from medspa.clock import client_date, spa_local, staff_date
+from practitioners.hours import opening_hours
 from tests.bookings.test_free_times_cache import REDIS, redis_is_up
-from tests.factories import ContraindicationFactory, TreatmentContraindicationFactory
+from tests.factories import (
+    ContraindicationFactory,
+    TreatmentContraindicationFactory,
+    UserFactory,
+)
 from tests.page_forms import form_data
 from tests.spa import CONSENT, at, client_details, intake_answers, next_working_day
 
@@ -216,6 +223,13 @@ class TestConfirmOrChange:
         )
         assert f"Confirmed unchanged since {day}" in review
 
+        # The practitioner reads the same change where they read the intake.
+        spa.nurse.user = UserFactory(username="nurse")
+        spa.nurse.save()
+        client.force_login(spa.nurse.user)
+        page = client.get(f"/staff/appointments/{intake.appointment_id}/intake/").content.decode()
+        assert f"Changed since {day}: was No, now Yes" in page
+
     def test_a_change_to_an_absolute_contraindication_is_refused_as_before(self, client, spa, mia):
         html = sign_in(client, mia).get(botox_url(spa)).content.decode()
         answers = {**CONFIRM_ALL, "pregnant_or_breastfeeding": "yes"}
@@ -300,3 +314,28 @@ class TestNothingSentForTheClient:
         assert response.status_code == 302
         intake = new_intake()
         assert "cold-sores" not in intake.changes  # not asked before: nothing to compare
+
+
+def test_the_signed_in_booking_page_costs_the_same_queries_whatever_the_history(client, spa, mia):
+    """The saved answers are one query, however many earlier visits the record has."""
+    opening_hours()
+    sign_in(client, mia)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(botox_url(spa))
+        assert response.status_code == 200 and LAST_ANSWER in response.content.decode()
+        return len(queries)
+
+    small = count()
+    for hour in range(12, 17):
+        appointment_book(
+            treatment=spa.botox,
+            practitioner=spa.nurse,
+            start=at(next_working_day(6), hour),
+            client=client_details("mia@example.com"),
+            intake=intake_answers(medications=f"Visit at {hour}"),
+            consent=CONSENT,
+            client_record=mia,
+        )
+    assert count() == small
