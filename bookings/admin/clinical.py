@@ -81,9 +81,7 @@ class IntakeAdmin(MedicalRecordAdmin):
     @admin.display(description="Answers")
     def answers(self, intake: Intake) -> str:
         shown = answers_shown(intake, intake_labels([intake]))
-        return format_html_join(
-            "", "<div>{}: {} <em>{}</em></div>", ((a.label, a.answer, a.note) for a in shown)
-        )
+        return format_html_join("", "<div>{}: {}</div>", ((a.label, a.answer) for a in shown))
 
     @admin.display(description="Flags")
     def flag_list(self, intake: Intake) -> str:
