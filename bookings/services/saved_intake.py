@@ -63,24 +63,27 @@ class SavedIntake:
         return self.answers.get(name)
 
 
-def saved_intake_for(client: Client | None) -> SavedIntake | None:
+def saved_intake_for(client: Client | None, *, submission: str = "") -> SavedIntake | None:
     """The client's last answers, or None (nobody signed in, or no intake on their
     record). One query: the record's intakes, newest first. The yes/no questions every
     intake asks and the free texts come from the newest; a treatment's own question
-    from the newest intake that answered it. `since` is that visit's day."""
+    from the newest intake that answered it. `since` is that visit's day.
+
+    `submission`: the booking form's own key. The answers that very form already
+    booked are left out, so a form posted twice (a double click) is checked against
+    what it was shown and gets the same booking (appointment_book), not a refusal."""
     if client is None:
         return None
-    rows = (
-        Intake.objects.filter(appointment__client=client)
-        .order_by("-created_at", "-pk")
-        .values(
-            "pk",
-            "date_of_birth",
-            "extra_answers",
-            "appointment__start",
-            *STANDARD_QUESTIONS.values(),
-            *FREE_TEXTS,
-        )
+    intakes = Intake.objects.filter(appointment__client=client)
+    if submission:
+        intakes = intakes.exclude(appointment__submission_key=submission)
+    rows = intakes.order_by("-created_at", "-pk").values(
+        "pk",
+        "date_of_birth",
+        "extra_answers",
+        "appointment__start",
+        *STANDARD_QUESTIONS.values(),
+        *FREE_TEXTS,
     )
     answers: dict[str, SavedAnswer] = {}
     newest = None

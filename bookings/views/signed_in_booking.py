@@ -19,7 +19,9 @@ def booking_form_kwargs(
     (None for an anonymous visitor). The view passes `client` on as the booking's
     client record: signing in proved the email, so the booking joins it at once."""
     client = signed_in_client(request)
-    saved = saved_intake_for(client) if client and treatment.is_medical else None
+    saved = None
+    if client and treatment.is_medical:
+        saved = saved_intake_for(client, submission=request.POST.get("submission", ""))
     return {
         "treatment": treatment,
         "practitioners": practitioners,

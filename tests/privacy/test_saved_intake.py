@@ -230,6 +230,15 @@ class TestConfirmOrChange:
         page = client.get(f"/staff/appointments/{intake.appointment_id}/intake/").content.decode()
         assert f"Changed since {day}: was No, now Yes" in page
 
+    def test_the_same_form_posted_twice_gets_the_same_booking(self, client, spa, mia):
+        html = sign_in(client, mia).get(botox_url(spa)).content.decode()
+        data = filled(html, **CONFIRM_ALL)
+        first = client.post(f"/book/{spa.botox.slug}/", data)
+        again = client.post(f"/book/{spa.botox.slug}/", data)
+        assert first.status_code == again.status_code == 302
+        assert first["Location"] == again["Location"]
+        assert Appointment.objects.count() == 2  # the earlier visit and this one
+
     def test_a_change_to_an_absolute_contraindication_is_refused_as_before(self, client, spa, mia):
         html = sign_in(client, mia).get(botox_url(spa)).content.decode()
         answers = {**CONFIRM_ALL, "pregnant_or_breastfeeding": "yes"}
