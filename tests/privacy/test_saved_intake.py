@@ -13,8 +13,9 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from bookings.models import Appointment, Client, Intake
+from bookings.models import Appointment, Client, Intake, TextOptOut
 from bookings.services.appointments import appointment_book
 from bookings.services.saved_intake import NOT_ASKED, OUT_OF_DATE
 from bookings.views.client_session import CLIENT_KEY, CLIENT_SIGNED_IN_KEY
@@ -109,6 +110,24 @@ class TestBookingWhileSignedIn:
         assert booked.client_email == "mia@example.com"
         assert booked.email_proven_at is not None
         assert not Client.objects.filter(email="attacker@example.com").exists()
+
+    @pytest.mark.parametrize(
+        ("wording", "stopped", "ticked"),
+        [("current", False, True), ("older words", False, False), ("current", True, False)],
+    )
+    def test_texts_are_ticked_only_for_the_words_agreed_to_and_never_after_stop(
+        self, client, spa, mia, settings, wording, stopped, ticked
+    ):
+        settings.TEXTS_ENABLED = True
+        mia.sms_opt_in_at = timezone.now()
+        mia.sms_consent_wording = settings.SMS_CONSENT_WORDING if wording == "current" else wording
+        mia.save()
+        if stopped:
+            TextOptOut.objects.create(phone=mia.phone)
+        start = at(next_working_day(5), 10).isoformat()
+        url = f"/book/{spa.facial.slug}/?start={start}&practitioner={spa.esthetician.pk}"
+        data = form_data(sign_in(client, mia).get(url).content.decode(), "booking-form")
+        assert (data.get("sms_opt_in") == ["on"]) is ticked
 
     def test_an_anonymous_booking_with_the_same_email_joins_nobody(self, client, spa, mia):
         start = at(next_working_day(5), 10).isoformat()
