@@ -6,9 +6,12 @@ from django.core.validators import RegexValidator
 
 from bookings.forms.fields import PractitionerField, StartField, no_control_characters, text_field
 from bookings.forms.intake import IntakeQuestions
+from bookings.models import Client
+from bookings.selectors.account import texts_stopped
 from bookings.services.clients import ClientDetails
 from bookings.services.intake import ConsentGiven, IntakeAnswers
-from medspa.phones import PhoneField
+from bookings.services.saved_intake import SavedIntake
+from medspa.phones import PhoneField, phone_display
 from practitioners.models import Practitioner
 from treatments.models import Treatment
 
@@ -53,18 +56,51 @@ class BookingForm(forms.Form):
     )
 
     def __init__(
-        self, *args, treatment: Treatment, practitioners: list[Practitioner], **kwargs
+        self,
+        *args,
+        treatment: Treatment,
+        practitioners: list[Practitioner],
+        client: Client | None = None,
+        saved: SavedIntake | None = None,
+        **kwargs,
     ) -> None:
+        """`client`: the signed-in client (their details filled in, their email fixed);
+        `saved`: their last answers to this treatment's questions, asked again."""
         super().__init__(*args, **kwargs)
         self.treatment = treatment
+        self.client = client
+        self.saved = saved
+        self.recheck = False  # the saved answers shown no longer match: check again
         self.fields["practitioner"].choices = {str(p.pk): p for p in practitioners}
         if treatment.is_medical:
             self._add_intake_fields()
         if not settings.TEXTS_ENABLED:
             del self.fields["sms_opt_in"]
+        if client is not None:
+            self._fill_from_record(client)
+
+    def _fill_from_record(self, client: Client) -> None:
+        fields = self.fields
+        # Signing in proved this address; the booking joins the account, so it carries
+        # the account's email whatever a POST says (a disabled field ignores its data).
+        fields["email"].disabled = True
+        fields["email"].initial = client.email
+        fields["first_name"].initial = client.first_name
+        fields["last_name"].initial = client.last_name
+        fields["phone"].initial = phone_display(client.phone) if client.phone else ""
+        if "sms_opt_in" in fields:
+            # Ticked only for the words the client agreed to on their account, and never
+            # after their phone replied STOP (TCPA: consent is the client's own act).
+            fields["sms_opt_in"].initial = (
+                client.sms_opt_in_at is not None
+                and client.sms_consent_wording == settings.SMS_CONSENT_WORDING
+                and not texts_stopped(client)
+            )
 
     def _add_intake_fields(self) -> None:
-        self.intake = IntakeQuestions(self, self.treatment, every_answer_required=False)
+        self.intake = IntakeQuestions(
+            self, self.treatment, every_answer_required=False, saved=self.saved
+        )
         self.fields["consent"] = forms.BooleanField(
             label="I have read the consent above and agree to it.",
             error_messages={"required": "Please read the consent and tick the box to agree."},
@@ -72,6 +108,17 @@ class BookingForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.treatment.is_medical:
+            self.intake.clean_saved(data)
+        return data
+
+    @property
+    def saved_version(self) -> str:
+        """Rendered into the page (never from the POST): which saved answers it shows."""
+        return str(self.saved.version) if self.saved else ""
 
     def client_details(self) -> ClientDetails:
         return ClientDetails.from_form_data(self.cleaned_data)

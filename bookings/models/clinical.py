@@ -32,6 +32,10 @@ class Intake(models.Model):
     extra_answers = models.JSONField(_("other answers"), default=dict, blank=True)
     # [{"code", "name", "severity"}] raised by the answers; relative ones go to the doctor.
     flags = models.JSONField(_("contraindication flags"), default=list, blank=True)
+    # A signed-in client's answers checked against their last ones, by question:
+    # {code: {"before", "after", "since": "YYYY-MM-DD" (the earlier visit's day)}}.
+    # before == after: confirmed unchanged; otherwise the doctor sees it as a change.
+    changes = models.JSONField(_("changes since the last visit"), default=dict, blank=True)
     created_at = models.DateTimeField(_("answered at"), auto_now_add=True)
 
     class Meta:

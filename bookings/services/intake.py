@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import NON_FIELD_ERRORS
 
 from bookings.models import Appointment, Consent, Intake, Review
+from medspa.clock import staff_date
 from treatments.models import (
     MEDICAL_MINIMUM_AGE,
     Contraindication,
@@ -34,6 +35,8 @@ class IntakeAnswers:
     conditions: str = ""
     # Further contraindication questions by code: True yes, False no, None unanswered.
     extra_answers: dict[str, bool | None] = field(default_factory=dict)
+    # A signed-in client's answers checked against their last ones (Intake.changes).
+    changes: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def from_form_data(
@@ -137,6 +140,7 @@ def record_intake(
         conditions=intake.conditions.strip(),
         extra_answers=dict(intake.extra_answers),
         flags=flags,
+        changes=dict(intake.changes),
     )
     if consent is not None and consent.given:
         Consent.objects.create(
@@ -174,11 +178,20 @@ def stored_intake(appointment: Appointment) -> IntakeAnswers | None:
 
 ANSWER_WORDS = {True: "Yes", False: "No", None: "Not answered"}
 
+# The free-text answers, by field, as staff read them.
+FREE_TEXTS = {"medications": "Medications", "allergies": "Allergies", "conditions": "Conditions"}
+
 
 @dataclass(frozen=True)
 class AnswerShown:
     label: str
     answer: str
+    # For an answer asked again from the client's last visit: confirmed or changed.
+    note: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return self.note.startswith("Changed")
 
 
 @dataclass(frozen=True)
@@ -220,7 +233,38 @@ def answers_shown(intake: Intake, labels: dict[str, str]) -> list[AnswerShown]:
     """The yes/no answers, the contract's three first, each under its label."""
     answers = [(code, getattr(intake, name)) for code, name in STANDARD_QUESTIONS.items()]
     answers += list(intake.extra_answers.items())
-    return [AnswerShown(labels[code], ANSWER_WORDS[answer]) for code, answer in answers]
+    changes = intake.changes or {}
+    return [
+        AnswerShown(labels[code], ANSWER_WORDS[answer], change_note(changes.get(code)))
+        for code, answer in answers
+    ]
+
+
+def texts_shown(intake: Intake) -> list[AnswerShown]:
+    """The free-text answers ("-" for none), each with its change since the last visit."""
+    changes = intake.changes or {}
+    return [
+        AnswerShown(label, getattr(intake, name) or "-", change_note(changes.get(name)))
+        for name, label in FREE_TEXTS.items()
+    ]
+
+
+def change_note(change: dict | None) -> str:
+    """How staff read one answer asked again: "Changed since Tue 3 Mar 2026: was No,
+    now Yes", or "Confirmed unchanged since ..."."""
+    if not change:
+        return ""
+    since = staff_date(datetime.date.fromisoformat(change["since"]))
+    if change["before"] == change["after"]:
+        return f"Confirmed unchanged since {since}"
+    before, after = _words(change["before"]), _words(change["after"])
+    return f"Changed since {since}: was {before}, now {after}"
+
+
+def _words(value: bool | str) -> str:
+    if isinstance(value, bool):
+        return ANSWER_WORDS[value]
+    return f"\u201c{value}\u201d" if value else "none"
 
 
 def flags_shown(intake: Intake | None, labels: dict[str, str]) -> list[FlagShown]:

@@ -17,7 +17,7 @@ from bookings.forms.doctor import DecisionForm
 from bookings.forms.fields import add_service_errors
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
 from bookings.services.clients import identity_mismatches
-from bookings.services.intake import age_on, answers_shown, flags_shown, intake_labels
+from bookings.services.intake import age_on, answers_shown, flags_shown, intake_labels, texts_shown
 from bookings.services.records import (
     chart_cosign,
     exam_for_visit,
@@ -185,6 +185,7 @@ def review_detail(request: HttpRequest, review_id: int) -> HttpResponse:
             "intake": intake,
             "flags": flags_shown(intake, labels),
             "answers": answers_shown(intake, labels) if intake else [],
+            "texts": texts_shown(intake) if intake else [],
             "consent": getattr(appointment, "consent", None),
             "age": age_on(intake.date_of_birth, day) if intake else None,
             "history": history,

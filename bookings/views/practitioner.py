@@ -18,7 +18,7 @@ from bookings.forms.practitioner import ChartForm, ExamForm
 from bookings.models import Appointment, MedicalAuditLog, Review, TreatmentRecord
 from bookings.selectors.resources import with_held_resources
 from bookings.services.exams import exam_at_visit_record, exam_due
-from bookings.services.intake import answers_shown, flags_shown, intake_labels
+from bookings.services.intake import answers_shown, flags_shown, intake_labels, texts_shown
 from bookings.services.records import (
     chart_write,
     exam_for_visit,
@@ -150,6 +150,7 @@ def intake_read(request: HttpRequest, appointment_id: int) -> HttpResponse:
         "intake": intake,
         "flags": flags_shown(intake, labels),
         "answers": answers_shown(intake, labels) if intake else [],
+        "texts": texts_shown(intake) if intake else [],
         "consent": getattr(appointment, "consent", None),
         "review": getattr(appointment, "review", None),
         "exam": exam_for_visit(appointment) if appointment.treatment.requires_gfe else None,

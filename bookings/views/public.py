@@ -40,6 +40,7 @@ from bookings.services.clients import (
 )
 from bookings.services.intake import DEFAULT_CONSENT
 from bookings.views.ratelimit import rate_limited
+from bookings.views.signed_in_booking import booking_form_kwargs
 from medspa.client_address import client_address
 from medspa.page_cache import free_times_page
 from practitioners.models import Practitioner
@@ -185,8 +186,9 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
     start = _start_asked(source)
     form = None
     nearest = []
+    form_kwargs = booking_form_kwargs(request, treatment, practitioners)
     if request.method == "POST":
-        form = BookingForm(request.POST, treatment=treatment, practitioners=practitioners)
+        form = BookingForm(request.POST, **form_kwargs)
         if form.is_valid():
             try:
                 appointment = appointment_book(
@@ -199,6 +201,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
                         client_address(request), request.headers.get("User-Agent", "")
                     ),
                     submission_key=form.cleaned_data["submission"] or None,
+                    client_record=form.client,
                 )
             except ValidationError as error:
                 wanted_start = form.cleaned_data["start"]
@@ -222,8 +225,7 @@ def book(request: HttpRequest, slug: str) -> HttpResponse:
                 "practitioner": chosen.pk if chosen else "",
                 "submission": secrets.token_urlsafe(24),
             },
-            treatment=treatment,
-            practitioners=practitioners,
+            **form_kwargs,
         )
 
     picker = build_picker(
