@@ -4,7 +4,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0017_client_accounts'),
+        ('bookings', '0018_waitlist'),
     ]
 
     operations = [
