@@ -90,6 +90,7 @@ INTAKE_FIELDS = [
     "conditions",
     "extra_answers",
     "flags",
+    "changes",
     "created_at",
 ]
 RECORD_FIELDS = [
