@@ -23,6 +23,8 @@ $(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime-installed $@
 
+# The links in mail point at the port served (unless SITE_URL says otherwise).
+run: export SITE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.runtime-installed
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(PY) manage.py seed_demo --if-empty

@@ -126,7 +126,7 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
                 if w.date_from == w.date_to
                 else f"{client_date(w.date_from)} to {client_date(w.date_to)}"
             )
-            + f", starting {w.earliest:%H:%M}–{w.latest:%H:%M}"
+            + f", starting {clock(w.earliest)} to {clock(w.latest)}"
             for w in entry.windows.all()
         )
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from bookings.models.appointments import Appointment, new_token
-from medspa.clock import staff_time
+from medspa.clock import clock, staff_date, staff_time
 from practitioners.models import Practitioner
 from treatments.models import Resource, Treatment
 
@@ -120,7 +120,10 @@ class WaitlistWindow(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date_from} to {self.date_to}, {self.earliest:%H:%M}-{self.latest:%H:%M}"
+        return (
+            f"{staff_date(self.date_from)} to {staff_date(self.date_to)}, "
+            f"{clock(self.earliest)} to {clock(self.latest)}"
+        )
 
 
 class WaitlistOpening(models.Model):
