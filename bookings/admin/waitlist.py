@@ -19,7 +19,7 @@ from bookings.forms.waitlist import OfferByHandForm
 from bookings.models import WaitlistEntry, WaitlistOffer, WaitlistWindow
 from bookings.services.waitlist import waitlist_leave
 from bookings.services.waitlist_offers import offer_by_hand
-from medspa.clock import client_date, staff_time
+from medspa.clock import client_date, clock, staff_time
 
 
 class WantedDayFilter(admin.SimpleListFilter):
