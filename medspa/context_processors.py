@@ -12,4 +12,5 @@ def spa(request: HttpRequest) -> dict[str, object]:
         "medical_notice_hours": settings.MEDICAL_MIN_NOTICE_HOURS,
         "gfe_months": settings.GFE_VALID_MONTHS,
         "staff_mfa": settings.STAFF_MFA,
+        "sign_in_link_minutes": settings.CLIENT_SIGN_IN_LINK_MINUTES,
     }

@@ -8,7 +8,7 @@ from gunicorn.glogging import Logger
 
 # Paths whose next segment is a secret token (CONTRACT.md and bookings/urls/).
 TOKEN_PATH = re.compile(
-    r"(/bookings/|/sign-in/|/offers/|/email-proof/|/unsubscribe/)[A-Za-z0-9_:.-]{16,}"
+    r"(/bookings/|/sign-in/|/offers/|/leave/|/email-proof/|/unsubscribe/)[A-Za-z0-9_:.-]{16,}"
 )
 
 

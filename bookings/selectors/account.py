@@ -3,19 +3,21 @@
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from bookings.models import (
     Appointment,
     Client,
     Consent,
+    GoodFaithExam,
     Intake,
     MailOptOut,
     OutboundEmail,
     OutboundText,
     TextOptOut,
     TreatmentRecord,
+    WaitlistEntry,
 )
 
 # The account page lists this many past visits; the export holds them all.
@@ -93,6 +95,7 @@ INTAKE_FIELDS = [
     "changes",
     "created_at",
 ]
+EXAM_FIELDS = ["performed_on", "expires_on", "findings", "outcome", "restrictions"]
 RECORD_FIELDS = [
     "version",
     "what_was_done",
@@ -164,9 +167,30 @@ def client_export(client: Client) -> dict[str, object]:
         },
         "preferences": mail_preferences(client),
         "appointments": booked,
+        "good_faith_exams": [
+            _values(exam, EXAM_FIELDS) | {"examiner": exam.examiner.display_name}
+            for exam in GoodFaithExam.objects.filter(client=client)
+            .select_related("examiner")
+            .order_by("performed_on")
+        ],
+        "waitlist": [
+            {
+                "treatment": entry.treatment.name,
+                "joined": _when(entry.created_at),
+                "state": entry.get_state_display(),
+                "windows": [str(window) for window in entry.windows.all()],
+            }
+            for entry in WaitlistEntry.objects.filter(email=client.email)
+            .select_related("treatment")
+            .prefetch_related("windows")
+            .order_by("created_at")
+        ],
+        # Mail about its bookings, and mail to its address about none (waitlist, links).
         "mail": [
             {"to": to, "subject": subject, "sent_at": _when(sent_at)}
-            for to, subject, sent_at in OutboundEmail.objects.filter(appointment__client=client)
+            for to, subject, sent_at in OutboundEmail.objects.filter(
+                Q(appointment__client=client) | Q(appointment__isnull=True, to=client.email)
+            )
             .order_by("created_at")
             .values_list("to", "subject", "sent_at")
         ],

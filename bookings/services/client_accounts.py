@@ -12,13 +12,12 @@ that fails is retried by the worker, and the client can always ask again.
 
 import datetime
 import hashlib
-import logging
 import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -37,8 +36,6 @@ from bookings.models import (
 from bookings.services import messages
 from bookings.services.history import record_event
 from bookings.services.mail_opt_out import opt_out
-
-logger = logging.getLogger(__name__)
 
 SEND_SIGN_IN_LINK_TASK = "bookings.tasks.send_sign_in_link"
 SEND_BOOKING_LINKS_TASK = "bookings.tasks.send_booking_links"
@@ -102,22 +99,34 @@ def send_sign_in_link(email: str, now: datetime.datetime | None = None) -> str:
     return "link" if known else "unknown"
 
 
+def _usable_link(token: str, *, lock: bool) -> SignInLink:
+    links = SignInLink.objects.filter(token_hash=_hash(token))
+    link = (links.select_for_update() if lock else links).first()
+    if link is None:
+        raise LinkRefused("This sign-in link is not one of ours. Please ask for a new one.")
+    if link.used_at is not None:
+        raise LinkRefused("This sign-in link has been used already. Please ask for a new one.")
+    if link.expires_at <= timezone.now():
+        raise LinkRefused("This sign-in link has expired. Please ask for a new one.")
+    return link
+
+
+def email_of_link(token: str) -> str:
+    """The address a usable link signs in as (the page asks before it signs in: a mail
+    scanner that opens the link uses nothing). Raises LinkRefused."""
+    return _usable_link(token, lock=False).email
+
+
 def sign_in_with_link(token: str, now: datetime.datetime | None = None) -> Client:
     """Use a mailed link: it proves the address, so the client's record is found (or
     made from their latest booking) and every booking typed with that address joins
-    it. Raises LinkRefused for a link unknown, used or expired."""
+    it. The address's other links die with it. Raises LinkRefused for a link unknown,
+    used or expired."""
     now = now or timezone.now()
     with transaction.atomic():
-        # Locked: two tabs opening the same link at once sign in once.
-        link = SignInLink.objects.select_for_update().filter(token_hash=_hash(token)).first()
-        if link is None:
-            raise LinkRefused("This sign-in link is not one of ours. Please ask for a new one.")
-        if link.used_at is not None:
-            raise LinkRefused("This sign-in link has been used already. Please ask for a new one.")
-        if link.expires_at <= now:
-            raise LinkRefused("This sign-in link has expired. Please ask for a new one.")
-        link.used_at = now
-        link.save(update_fields=["used_at"])
+        # Locked: two tabs using the same link at once sign in once.
+        link = _usable_link(token, lock=True)
+        SignInLink.objects.filter(email=link.email, used_at__isnull=True).update(used_at=now)
         client = _client_for_address(link.email)
         if client is None:
             raise LinkRefused("We have no bookings under this address any more.")
@@ -131,13 +140,17 @@ def _client_for_address(email: str) -> Client | None:
         latest = Appointment.objects.filter(client_email=email).order_by("-created_at").first()
         if latest is None:
             return None
-        client = Client.objects.create(
-            first_name=latest.client_first_name,
-            last_name=latest.client_last_name,
-            email=email,
-            phone=latest.client_phone,
-            date_of_birth=latest.client_date_of_birth,
-        )
+        try:
+            with transaction.atomic():
+                client = Client.objects.create(
+                    first_name=latest.client_first_name,
+                    last_name=latest.client_last_name,
+                    email=email,
+                    phone=latest.client_phone,
+                    date_of_birth=latest.client_date_of_birth,
+                )
+        except IntegrityError:  # made a moment ago (the proof link, another sign-in)
+            client = Client.objects.get(email=email)
     if client.closed_at is not None:
         # Signing in again is asking for the account back.
         client.closed_at = None
@@ -169,6 +182,9 @@ def close_account(client: Client, now: datetime.datetime | None = None) -> None:
     "book again" mail. Their appointments and clinical records stay, as the law on
     medical records requires; signing in again opens the account again."""
     now = now or timezone.now()
+    # Locked: a booking joining this record (its insert takes a key-share lock on the
+    # row) is either seen here as upcoming or made after the closing.
+    client = Client.objects.select_for_update().get(pk=client.pk)
     upcoming = client.appointments.holding_time().filter(start__gt=now)
     if upcoming.exists():
         raise ValidationError(

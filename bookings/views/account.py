@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from bookings.forms.account import CloseAccountForm, DetailsForm, EmailForm, PreferencesForm
 from bookings.models import Client
@@ -130,9 +130,15 @@ def find_booking(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in_link(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows whose account the link opens and asks; POST signs in. A mail scanner
+    or a chat preview that opens the link uses nothing, and nobody is signed in to
+    someone else's account by a link they were sent without seeing whose it is."""
     try:
+        if request.method != "POST":
+            email = client_accounts.email_of_link(token)
+            return render(request, "bookings/account/sign_in_confirm.html", {"email": email})
         client = client_accounts.sign_in_with_link(token)
     except client_accounts.LinkRefused as refused:
         return render(

@@ -10,6 +10,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.middleware.csrf import rotate_token
 
 from bookings.models import Client
 
@@ -36,6 +37,7 @@ def sign_client_in(request: HttpRequest, client: Client) -> None:
     """Start a fresh session for `client`: whatever the browser's session held before
     (a staff sign-in, another client's) is gone, and the session id is new."""
     request.session.flush()
+    rotate_token(request)  # as Django's login() does: a token seen before is no use now
     request.session[CLIENT_KEY] = client.pk
     request.session[CLIENT_SIGNED_IN_KEY] = int(time.time())
     request.session.set_expiry(settings.CLIENT_SESSION_HOURS * 3600)

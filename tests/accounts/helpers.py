@@ -18,6 +18,8 @@ def mailed_sign_in_path(email: str) -> str:
 
 
 def sign_in(browser, email: str):
-    """Ask for a link (the worker runs at once in tests) and open it."""
+    """Ask for a link (the worker runs at once in tests), open it and press Sign in."""
     browser.post("/account/sign-in/", {"email": email})
-    return browser.get(mailed_sign_in_path(email))
+    path = mailed_sign_in_path(email)
+    assert browser.get(path).status_code == 200
+    return browser.post(path)

@@ -122,6 +122,7 @@ def test_the_export_holds_the_record_bookings_and_intake_and_nobody_elses(client
     botox = next(a for a in data["appointments"] if a["treatment"] == "Botox")
     assert botox["intake"]["blood_thinners"] is True
     assert botox["consent"]["wording"]
+    assert data["good_faith_exams"] == [] and data["waitlist"] == []
     assert "someone@example.com" not in response.content.decode()
 
 

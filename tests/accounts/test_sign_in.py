@@ -74,10 +74,36 @@ def test_the_link_signs_in_once(client, spa):
 
     path = mailed_sign_in_path("mia@example.com")
     stranger = client_class()
-    again = stranger.get(path)
-    assert again.status_code == 410
-    assert b"used already" in again.content
+    for again in (stranger.get(path), stranger.post(path)):
+        assert again.status_code == 410
+        assert b"used already" in again.content
     assert stranger.get("/account/").content.count(b"Hello, Mia") == 0
+
+
+def test_opening_the_link_asks_first_and_uses_nothing(client, spa):
+    """A mail scanner or a chat preview that opens the link signs nobody in and leaves
+    the link working; the page says whose account it opens."""
+    book_facial(spa, 10, "mia@example.com")
+    client.post("/account/sign-in/", {"email": "mia@example.com"})
+    path = mailed_sign_in_path("mia@example.com")
+    scanner = client_class()
+    for _ in range(2):
+        page = scanner.get(path)
+        assert page.status_code == 200
+        assert b"Sign in as mia@example.com?" in page.content
+    assert scanner.head(path).status_code == 200
+    assert b"Hello, Mia" not in scanner.get("/account/").content
+    assert not SignInLink.objects.filter(used_at__isnull=False).exists()
+    assert client.post(path).status_code == 302
+    assert b"Hello, Mia" in client.get("/account/").content
+
+
+def test_a_new_link_kills_the_addresss_older_ones_once_used(client, spa):
+    book_facial(spa, 10, "mia@example.com")
+    client.post("/account/sign-in/", {"email": "mia@example.com"})
+    first = mailed_sign_in_path("mia@example.com")
+    sign_in(client, "mia@example.com")
+    assert client_class().post(first).status_code == 410
 
 
 def client_class():
@@ -92,7 +118,7 @@ def test_the_link_expires_after_15_minutes(client, spa):
     path = mailed_sign_in_path("mia@example.com")
     later = datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=15, seconds=1)
     with time_machine.travel(later):
-        response = client.get(path)
+        response = client.post(path)
     assert response.status_code == 410
     assert b"expired" in response.content
     assert b"Hello" not in client.get("/account/").content
@@ -114,6 +140,8 @@ def test_a_strangers_booking_joins_nobodys_record_until_the_link_is_used(client,
     assert Client.objects.count() == 0  # asking for a link proves nothing
 
     client.get(mailed_sign_in_path("mia@example.com"))
+    assert Client.objects.count() == 0  # opening the link proves nothing yet
+    client.post(mailed_sign_in_path("mia@example.com"))
     record = Client.objects.get(email="mia@example.com")
     mine.refresh_from_db()
     typed_by_someone.refresh_from_db()

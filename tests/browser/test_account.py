@@ -44,6 +44,7 @@ def test_sign_in_by_link_see_bookings_and_book_again(visit, browser_spa, viewpor
     client.step("link sent")
 
     client.go(mailed_sign_in_path("mia@example.com"))
+    client.page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Mia")
     upcoming = page.locator("section[aria-labelledby=upcoming-title]")
     expect(upcoming.locator(".account-visit")).to_have_count(1)

@@ -44,6 +44,7 @@ def test_a_signed_in_client_confirms_and_changes_their_last_answers(visit, brows
     page.get_by_role("button", name="Email me a link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
     client.go(mailed_sign_in_path("mia@example.com"))
+    client.page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Mia")
 
     start = at(next_working_day(5), 11).isoformat()
