@@ -116,3 +116,20 @@ def test_the_unsubscribe_link_never_reaches_a_log_line():
     line = f'"POST {url.removeprefix("http://127.0.0.1:8000")} HTTP/1.1" 200'
     assert "/unsubscribe/[token]" in redact(line)
     assert "ImphbmUu" not in redact(line)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/account/sign-in/{token}/",
+        "/waitlist/offers/{token}/",
+        "/waitlist/leave/{token}/",
+    ],
+)
+def test_account_and_waitlist_tokens_never_reach_a_log_line(path):
+    from medspa.log_redaction import redact
+
+    token = "Zk3-q_7XJv0aB1cD2eF3gH4iJ5kL6mN7oP8qR9sT0uV"
+    line = f'"GET {path.format(token=token)} HTTP/1.1" 200'
+    assert token not in redact(line)
+    assert "[token]" in redact(line)
