@@ -114,6 +114,11 @@ class WaitlistEntryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # clients join online; the desk offers times to entries
 
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Deleting would cascade a held offer away without freeing its time: the
+        # "Remove from the waitlist" action (waitlist_leave) does it right.
+        return False
+
     @admin.display(description="with")
     def who(self, entry: WaitlistEntry) -> str:
         return entry.practitioner.display_name if entry.practitioner else "any"

@@ -70,6 +70,13 @@ class WaitlistEntry(models.Model):
                 name="waitlist_entry_state_valid",
                 violation_error_message=_("Unknown waitlist state."),
             ),
+            # One open entry per email and treatment: a client changes it by leaving.
+            models.UniqueConstraint(
+                fields=["email", "treatment"],
+                condition=Q(state__in=["waiting", "offered"]),
+                name="waitlist_one_open_entry",
+                violation_error_message=_("Already on the waitlist for this treatment."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -290,7 +290,7 @@ def appointment_book(
     Day-spa bookings are confirmed at once; medical ones wait for the supervising
     physician's review. The same form (same `submission_key`) posted twice returns the
     first appointment. `ignore_offer_id`: the waitlist offer this booking accepts, whose
-    hold does not block it (services/waitlist_accept.py).
+    hold does not block it (offer_accept in services/waitlist_offers.py).
     Mail is queued in the same transaction and sent after commit.
     """
     now = now or timezone.now()

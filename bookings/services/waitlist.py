@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -92,7 +92,9 @@ def waitlist_join(
     now: datetime.datetime | None = None,
 ) -> WaitlistEntry:
     """Put a client on the waitlist, or raise ValidationError keyed by field (nothing
-    saved). Mails a confirmation with the link to leave, through the outbox."""
+    saved). Mails a confirmation with the link to leave, through the outbox. An email
+    already waiting (or offered a time) for the treatment is refused, and its open
+    entry's link mailed again: one entry cannot hold every freed time many times over."""
     now = now or timezone.now()
     errors = waitlist_join_problems(
         treatment=treatment, practitioner=practitioner, windows=windows, now=now
@@ -102,29 +104,61 @@ def waitlist_join(
         errors["phone"] = [INVALID_PHONE]
     if errors:
         raise ValidationError(errors)
+    email = normalise_email(client.email)
+    with transaction.atomic():
+        existing = _open_entry(treatment, email)
+        if existing is None:
+            try:
+                with transaction.atomic():
+                    return _create_entry(
+                        treatment, practitioner, client, email, phone, windows, now
+                    )
+            except IntegrityError:  # the same email joined at the same moment
+                existing = _open_entry(treatment, email)
+        if existing is not None:
+            # The link to leave (and join again with other times) goes to the mailbox
+            # only: the page tells no more than that the mail was sent.
+            queue_waitlist_mail(existing, Kind.JOINED)
+    raise ValidationError(
+        f"You are already on the waitlist for {treatment.name}; we mailed you a link to "
+        "leave or change it.",
+        code="already_waiting",
+    )
+
+
+def _open_entry(treatment: Treatment, email: str) -> WaitlistEntry | None:
+    return (
+        WaitlistEntry.objects.select_for_update()
+        .filter(treatment=treatment, email=email, state__in=WaitlistEntry.OPEN_STATES)
+        .first()
+    )
+
+
+def _create_entry(treatment, practitioner, client, email, phone, windows, now) -> WaitlistEntry:
+    """One open entry per email and treatment (the constraint waitlist_one_open_entry
+    raises IntegrityError for a second)."""
     zone = Policy.from_settings(treatment).zone
     last = max(windows, key=lambda window: (window.date_to, window.latest))
-    with transaction.atomic():
-        entry = WaitlistEntry.objects.create(
-            treatment=treatment,
-            practitioner=practitioner,
-            first_name=client.first_name.strip(),
-            last_name=client.last_name.strip(),
-            email=normalise_email(client.email),
-            phone=phone,
-            sms_opt_in_at=now if client.sms_opt_in else None,
-            sms_consent_wording=settings.SMS_CONSENT_WORDING if client.sms_opt_in else "",
-            # The end of its last window, in the spa's zone.
-            expires_at=to_instant(last.date_to, last.latest, zone, later=True),
+    entry = WaitlistEntry.objects.create(
+        treatment=treatment,
+        practitioner=practitioner,
+        first_name=client.first_name.strip(),
+        last_name=client.last_name.strip(),
+        email=email,
+        phone=phone,
+        sms_opt_in_at=now if client.sms_opt_in else None,
+        sms_consent_wording=settings.SMS_CONSENT_WORDING if client.sms_opt_in else "",
+        # The end of its last window, in the spa's zone.
+        expires_at=to_instant(last.date_to, last.latest, zone, later=True),
+    )
+    for window in windows:
+        entry.windows.create(
+            date_from=window.date_from,
+            date_to=window.date_to,
+            earliest=window.earliest,
+            latest=window.latest,
         )
-        for window in windows:
-            entry.windows.create(
-                date_from=window.date_from,
-                date_to=window.date_to,
-                earliest=window.earliest,
-                latest=window.latest,
-            )
-        queue_waitlist_mail(entry, Kind.JOINED)
+    queue_waitlist_mail(entry, Kind.JOINED)
     return entry
 
 

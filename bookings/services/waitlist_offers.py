@@ -13,7 +13,7 @@ import logging
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from bookings.availability import Policy, Slot
@@ -31,6 +31,7 @@ from bookings.services.locks import lock_schedules, treatment_as_stored
 from bookings.services.waitlist import time_freed
 from bookings.services.waitlist_mail import Kind, queue_waitlist_mail
 from practitioners.models import Practitioner
+from treatments.models import Treatment
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +61,18 @@ def _matching_entries(opening: WaitlistOpening, now: datetime.datetime) -> list[
     entry's practitioner is that one or "any", a window covers its day, and it was not
     offered this time before (an offer that expired passes to the next entry)."""
     zone = Policy.from_settings().zone
-    first_day = opening.start.astimezone(zone).date()
-    last_day = opening.until.astimezone(zone).date()
+    first = opening.start.astimezone(zone)
+    last = opening.until.astimezone(zone)
+    # One window must hold both the day and the time of day (the same filter() call:
+    # the same window row), before MAX_ENTRIES_TRIED cuts the list short.
+    window = Q(windows__date_from__lte=last.date(), windows__date_to__gte=first.date())
+    if first.date() == last.date():
+        window &= Q(windows__earliest__lt=last.time(), windows__latest__gte=first.time())
     entries = WaitlistEntry.objects.filter(
+        window,
         state=WaitlistEntry.State.WAITING,
         expires_at__gt=now,
         treatment__is_active=True,
-        windows__date_from__lte=last_day,
-        windows__date_to__gte=first_day,
     )
     if opening.practitioner_id is not None:
         entries = entries.filter(
@@ -152,32 +157,78 @@ def _make_offer(
     return offer
 
 
-def offer_freed_time(opening_id: int, now: datetime.datetime | None = None) -> WaitlistOffer | None:
-    """The worker's task: offer one freed time to the first matching entry (in join
-    order) whose windows hold a start the validator accepts now. Runs once per
-    opening, whoever runs it (the task, the minute schedule's catch-up)."""
-    now = now or timezone.now()
+class _NotWaiting(Exception):
+    """The entry was offered a time (or left) since the candidates were read."""
+
+
+def _offer_one_start(
+    entry: WaitlistEntry, opening: WaitlistOpening, slot: Slot, now: datetime.datetime
+) -> WaitlistOffer:
+    """One try in its own transaction: lock, validate, offer, note what is left over.
+    A refusal raises and rolls the try back, so its locks are never held into the next
+    try (which may lock lower ids: out of the order bookings/services/locks.py keeps)."""
+    with transaction.atomic():
+        practitioner = Practitioner.objects.get(pk=slot.practitioner_id)
+        plan = _plan_under_locks(entry, practitioner, slot.start, now)
+        entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
+        if entry.state != WaitlistEntry.State.WAITING:
+            raise _NotWaiting
+        offer = _make_offer(entry, plan, now)
+        _note_remainders(opening, plan, now)
+        return offer
+
+
+def _note_remainders(opening: WaitlistOpening, plan: BookingPlan, now: datetime.datetime) -> None:
+    """The parts of the freed time this offer leaves free, before and after it, are
+    freed times of their own (long enough for the shortest treatment)."""
+    shortest = Treatment.objects.filter(is_active=True).aggregate(m=Min("duration_minutes"))["m"]
+    if shortest is None:
+        return
+    for start, until in ((opening.start, plan.start), (plan.blocked_until, opening.until)):
+        if until - max(start, now) >= datetime.timedelta(minutes=shortest):
+            time_freed(
+                practitioner_id=opening.practitioner_id,
+                resource_id=opening.resource_id,
+                start=start,
+                until=until,
+                why=opening.why[:40],
+                now=now,
+            )
+
+
+def _claim(opening_id: int, now: datetime.datetime) -> WaitlistOpening | None:
+    """Mark the opening done in a short transaction of its own: one worker offers it."""
     with transaction.atomic():
         opening = (
             WaitlistOpening.objects.select_for_update(skip_locked=True)
             .filter(pk=opening_id, done_at__isnull=True)
             .first()
         )
-        if opening is None:
-            return None
-        opening.done_at = now
-        opening.save(update_fields=["done_at"])
-        for entry in _matching_entries(opening, now):
-            for slot in _candidate_slots(entry, opening, now):
-                practitioner = Practitioner.objects.get(pk=slot.practitioner_id)
-                try:
-                    plan = _plan_under_locks(entry, practitioner, slot.start, now)
-                except ValidationError:
-                    continue  # taken since the free times were read: try the next start
-                entry = WaitlistEntry.objects.select_for_update().get(pk=entry.pk)
-                if entry.state != WaitlistEntry.State.WAITING:
-                    break
-                return _make_offer(entry, plan, now)
+        if opening is not None:
+            opening.done_at = now
+            opening.save(update_fields=["done_at"])
+    return opening
+
+
+def offer_freed_time(opening_id: int, now: datetime.datetime | None = None) -> WaitlistOffer | None:
+    """The worker's task: offer one freed time to the first matching entry (in join
+    order) whose windows hold a start the validator accepts now. Runs once per
+    opening, whoever runs it (the task, the minute schedule's catch-up).
+
+    No lock is held while the candidates and their free times are read; each start
+    tried takes the booking locks in a transaction of its own (_offer_one_start)."""
+    now = now or timezone.now()
+    opening = _claim(opening_id, now)
+    if opening is None:
+        return None
+    for entry in _matching_entries(opening, now):
+        for slot in _candidate_slots(entry, opening, now):
+            try:
+                return _offer_one_start(entry, opening, slot, now)
+            except ValidationError:
+                continue  # taken since the free times were read: try the next start
+            except _NotWaiting:
+                break
     return None
 
 
@@ -241,7 +292,13 @@ def run_minute(now: datetime.datetime | None = None) -> dict[str, int]:
         .order_by("created_at", "pk")
         .values_list("pk", flat=True)[:200]
     )
-    offers = sum(offer_freed_time(pk, now) is not None for pk in pending)
+    offers = 0
+    for pk in pending:
+        # One opening that fails is logged and left: the others are still offered.
+        try:
+            offers += offer_freed_time(pk, now) is not None
+        except Exception:
+            logger.exception("Offering freed time %s failed", pk)
     return {"waitlist holds expired": expired, "waitlist offers made": offers}
 
 
@@ -277,8 +334,12 @@ def offer_accept(
             ):
                 return offer.appointment
             raise OfferGone("This offer has already been accepted.")
+        if offer.state == State.WITHDRAWN:
+            raise OfferGone("This offer was withdrawn: you left the waitlist.")
         if offer.state != State.HELD or offer.hold_until <= now:
-            raise OfferGone("This offer has ended: the time was offered to someone else.")
+            raise OfferGone(
+                "This offer has ended: its hold ran out and the time was offered to someone else."
+            )
         entry = offer.entry
         appointment = appointment_book(
             treatment=entry.treatment,

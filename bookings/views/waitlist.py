@@ -16,12 +16,12 @@ from django.views.decorators.http import require_http_methods, require_safe
 from bookings.availability import Policy
 from bookings.forms.fields import add_service_errors, parse_day
 from bookings.forms.waitlist import OfferAcceptForm, WaitlistJoinForm, default_window
-from bookings.models import WaitlistEntry, WaitlistOffer
+from bookings.models import WaitlistEntry, WaitlistOffer, normalise_email
 from bookings.selectors.booking import bookable_treatment, qualified_practitioners
 from bookings.services.intake import DEFAULT_CONSENT
 from bookings.services.waitlist import waitlist_join, waitlist_leave
 from bookings.services.waitlist_offers import OfferGone, offer_accept
-from bookings.views.ratelimit import rate_limited
+from bookings.views.ratelimit import rate_limited, too_many_mails_asked
 from medspa.client_address import client_address
 
 
@@ -37,6 +37,18 @@ def join(request: HttpRequest, slug: str) -> HttpResponse:
     practitioners = qualified_practitioners(treatment)
     if request.method == "POST":
         form = WaitlistJoinForm(request.POST, treatment=treatment, practitioners=practitioners)
+        if form.is_valid() and too_many_mails_asked(
+            request, normalise_email(form.client_details().email)
+        ):
+            # Each join mails (a confirmation, or the open entry's link again).
+            response = render(
+                request,
+                "bookings/public/waitlist_too_many.html",
+                {"treatment": treatment},
+                status=429,
+            )
+            response["Retry-After"] = "3600"
+            return response
         if form.is_valid():
             try:
                 waitlist_join(

@@ -74,7 +74,7 @@ def test_a_device_back_in_service_sooner_frees_its_time(spa, django_capture_on_c
     with django_capture_on_commit_callbacks(execute=True):
         period.ends_at = at(TUESDAY, 12)  # back at noon: the afternoon is free
         period.save()
-    opening = WaitlistOpening.objects.get()
+    opening, *rest = WaitlistOpening.objects.order_by("pk")
     assert (opening.resource, opening.start, opening.until) == (
         rooms.laser,
         at(TUESDAY, 12),
@@ -83,6 +83,11 @@ def test_a_device_back_in_service_sooner_frees_its_time(spa, django_capture_on_c
     offer = WaitlistOffer.objects.get()
     assert (offer.entry, offer.start) == (entry, at(TUESDAY, 13))
     assert list(offer.resources.all()) == [rooms.laser]
+    # What the offer leaves of the afternoon is freed time of its own.
+    assert {(o.resource, o.start, o.until) for o in rest} == {
+        (rooms.laser, at(TUESDAY, 12), at(TUESDAY, 13)),
+        (rooms.laser, offer.blocked_until, at(TUESDAY, 17)),
+    }
 
 
 def test_a_removed_out_of_service_period_frees_its_time(spa, django_capture_on_commit_callbacks):
