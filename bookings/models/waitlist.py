@@ -149,6 +149,9 @@ class WaitlistOpening(models.Model):
     why = models.CharField(_("why"), max_length=40)
     created_at = models.DateTimeField(_("noted"), auto_now_add=True)
     done_at = models.DateTimeField(_("offered"), null=True, blank=True, db_index=True)
+    # A worker is offering it until then; after that (the worker was killed) the
+    # minute schedule offers it again.
+    leased_until = models.DateTimeField(_("being offered until"), null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -93,8 +93,10 @@ def waitlist_join(
 ) -> WaitlistEntry:
     """Put a client on the waitlist, or raise ValidationError keyed by field (nothing
     saved). Mails a confirmation with the link to leave, through the outbox. An email
-    already waiting (or offered a time) for the treatment is refused, and its open
-    entry's link mailed again: one entry cannot hold every freed time many times over."""
+    already waiting (or offered a time) for the treatment gets its open entry back, and
+    that entry's mail again: one person cannot hold every freed time many times over,
+    and the page answers as for a first join, so it tells nobody who is waiting for
+    what (the mailbox learns it, as it would anyway)."""
     now = now or timezone.now()
     errors = waitlist_join_problems(
         treatment=treatment, practitioner=practitioner, windows=windows, now=now
@@ -115,15 +117,10 @@ def waitlist_join(
                     )
             except IntegrityError:  # the same email joined at the same moment
                 existing = _open_entry(treatment, email)
-        if existing is not None:
-            # The link to leave (and join again with other times) goes to the mailbox
-            # only: the page tells no more than that the mail was sent.
-            queue_waitlist_mail(existing, Kind.JOINED)
-    raise ValidationError(
-        f"You are already on the waitlist for {treatment.name}; we mailed you a link to "
-        "leave or change it.",
-        code="already_waiting",
-    )
+        if existing is None:  # joined and left again in the same instant
+            raise ValidationError("Please try again in a moment.", code="busy")
+        queue_waitlist_mail(existing, Kind.JOINED)
+        return existing
 
 
 def _open_entry(treatment: Treatment, email: str) -> WaitlistEntry | None:

@@ -175,6 +175,7 @@ def _offer_one_start(
             raise _NotWaiting
         offer = _make_offer(entry, plan, now)
         _note_remainders(opening, plan, now)
+        _mark_done(opening, now)
         return offer
 
 
@@ -196,18 +197,29 @@ def _note_remainders(opening: WaitlistOpening, plan: BookingPlan, now: datetime.
             )
 
 
+# How long one worker has an opening to itself; a worker killed meanwhile loses it
+# for no longer than this.
+OPENING_LEASE = datetime.timedelta(minutes=3)
+
+
 def _claim(opening_id: int, now: datetime.datetime) -> WaitlistOpening | None:
-    """Mark the opening done in a short transaction of its own: one worker offers it."""
+    """Lease the opening in a short transaction of its own: one worker offers it. It is
+    marked done with the offer (in the offer's own transaction) or when nobody matched."""
     with transaction.atomic():
         opening = (
             WaitlistOpening.objects.select_for_update(skip_locked=True)
             .filter(pk=opening_id, done_at__isnull=True)
+            .filter(Q(leased_until__isnull=True) | Q(leased_until__lte=now))
             .first()
         )
         if opening is not None:
-            opening.done_at = now
-            opening.save(update_fields=["done_at"])
+            opening.leased_until = now + OPENING_LEASE
+            opening.save(update_fields=["leased_until"])
     return opening
+
+
+def _mark_done(opening: WaitlistOpening, now: datetime.datetime) -> None:
+    WaitlistOpening.objects.filter(pk=opening.pk).update(done_at=now)
 
 
 def offer_freed_time(opening_id: int, now: datetime.datetime | None = None) -> WaitlistOffer | None:
@@ -229,6 +241,7 @@ def offer_freed_time(opening_id: int, now: datetime.datetime | None = None) -> W
                 continue  # taken since the free times were read: try the next start
             except _NotWaiting:
                 break
+    _mark_done(opening, now)
     return None
 
 

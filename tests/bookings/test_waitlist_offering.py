@@ -146,3 +146,27 @@ def test_entries_outside_the_time_of_day_do_not_use_up_the_tries(
     morning = join(spa, "morning@example.com", hours=(9, 11))
     cancel(booked, django_capture_on_commit_callbacks)
     assert WaitlistOffer.objects.get().entry == morning
+
+
+def test_a_worker_killed_mid_offer_loses_the_freed_time_only_for_the_lease(spa):
+    """The claim is a lease: an opening claimed by a worker that died before offering
+    is offered by the minute schedule once the lease has run out."""
+    join(spa, "first@example.com")
+    time_freed(
+        practitioner_id=spa.esthetician.pk,
+        start=at(TUESDAY, 10),
+        until=at(TUESDAY, 11, 15),
+        why="cancelled",
+        now=NOW,
+    )
+    opening = WaitlistOpening.objects.get()
+    assert waitlist_offers._claim(opening.pk, NOW) is not None  # ...and the worker dies
+    assert waitlist_offers.run_minute(NOW)["waitlist offers made"] == 0
+    assert not WaitlistOffer.objects.exists()
+
+    later = NOW + waitlist_offers.OPENING_LEASE
+    assert waitlist_offers.run_minute(later)["waitlist offers made"] == 1
+    opening.refresh_from_db()
+    assert opening.done_at == later
+    offer = WaitlistOffer.objects.get()
+    assert offer.entry.email == "first@example.com" and offer.start == at(TUESDAY, 10)
