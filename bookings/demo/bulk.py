@@ -1146,6 +1146,7 @@ def _intake(
             code: answer for code, answer in answers.items() if code not in STANDARD_QUESTIONS
         },
         "flags": flags,
+        "changes": {},
         "created_at": story.created_at,
     }
 
