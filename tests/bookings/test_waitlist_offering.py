@@ -9,6 +9,7 @@ import logging
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.db.models import BigIntegerField, Func
 
 from bookings.models import WaitlistOffer, WaitlistOpening
@@ -52,6 +53,7 @@ def _transaction_id():
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="Postgres's transaction ids")
 @pytest.mark.django_db(transaction=True)
 def test_each_offer_try_locks_in_a_fresh_transaction(spa, monkeypatch):
     """A try that fails (the time taken meanwhile) keeps no lock into the next try,
