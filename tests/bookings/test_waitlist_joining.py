@@ -10,6 +10,7 @@ from django.core import mail
 
 from bookings.models import OutboundEmail, WaitlistEntry
 from bookings.services.waitlist import WindowWanted, waitlist_join, waitlist_leave
+from tests.bookings.test_waitlist import join_form as waitlist_join_form
 from tests.factories import UserFactory
 from tests.spa import NOW, TUESDAY, client_details
 
@@ -32,19 +33,7 @@ def join(spa, email, *, treatment=None, practitioner=None, hours=(9, 12)):
 
 
 def join_form(**overrides):
-    data = {
-        "practitioner": "",
-        "date_from": "2027-06-08",
-        "date_to": "2027-06-10",
-        "earliest": "09:00",
-        "latest": "12:00",
-        "first_name": "Wendy",
-        "last_name": "Wait",
-        "email": "Wendy@Example.com",
-        "phone": "+1 212 555 0123",
-    }
-    data.update(overrides)
-    return data
+    return waitlist_join_form(None, **overrides)
 
 
 def test_one_open_entry_per_email_and_treatment(spa, client, django_capture_on_commit_callbacks):
